@@ -1,0 +1,44 @@
+package dev.cortado.kernels;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * JavaCPP binding of {@code native/include/cortado/kernels.h}: the CPU kernels, linked from
+ * {@code native/build/libcortado_cpu.a} into one JNI library. The methods are raw: callers check
+ * every size and bound first (see {@link Kernels}), since a native out-of-bounds access kills the JVM.
+ */
+@Properties(value = @Platform(
+        include = "cortado/kernels.h",
+        // JavaCPP reverses this list on the command line: dependencies first.
+        link = {"gomp", "cortado_cpu"}))
+public final class CpuKernels {
+    static {
+        Loader.load();
+    }
+
+    private CpuKernels() {}
+
+    public static final int ISA_GENERIC = 0;
+    public static final int ISA_AVX2 = 1;
+
+    public static native int cortado_cpu_best_isa();
+    public static native int cortado_cpu_isa();
+    public static native int cortado_cpu_set_isa(int isa);
+    public static native int cortado_cpu_threads();
+
+    public static native Pointer cortado_mmap_file(String path, @Cast("int64_t*") long[] size, int[] err);
+    public static native int cortado_munmap(Pointer addr, long size);
+    public static native void cortado_madvise_willneed(Pointer addr, long size);
+
+    public static native void convert_f16_to_f32(@Cast("const uint16_t*") ShortPointer x, FloatPointer y, long n, int threads);
+    public static native void convert_bf16_to_f32(@Cast("const uint16_t*") ShortPointer x, FloatPointer y, long n, int threads);
+    public static native void convert_f32_to_f16(FloatPointer x, @Cast("uint16_t*") ShortPointer y, long n, int threads);
+    public static native void convert_f32_to_bf16(FloatPointer x, @Cast("uint16_t*") ShortPointer y, long n, int threads);
+}

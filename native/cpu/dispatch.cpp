@@ -1,0 +1,80 @@
+// The exported C ABI (include/cortado/kernels.h): picks the AVX2 or the portable build of
+// each kernel at run time from the CPU's features. Compiled once, for the baseline ISA.
+#include "cortado/kernels.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CORTADO_NS cortado_avx2
+#include "isa.h"
+#undef CORTADO_NS
+#define CORTADO_NS cortado_generic
+#include "isa.h"
+#undef CORTADO_NS
+
+static int detect_best_isa() {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("f16c"))
+        return CORTADO_ISA_AVX2;
+#endif
+    return CORTADO_ISA_GENERIC;
+}
+
+static const int best_isa = detect_best_isa();
+static int current_isa = best_isa;
+
+extern "C" {
+
+int cortado_cpu_best_isa(void) { return best_isa; }
+int cortado_cpu_isa(void) { return current_isa; }
+int cortado_cpu_set_isa(int isa) {
+    if (isa == CORTADO_ISA_GENERIC || (isa == CORTADO_ISA_AVX2 && best_isa == CORTADO_ISA_AVX2))
+        current_isa = isa;
+    return current_isa;
+}
+int cortado_cpu_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+void *cortado_mmap_file(const char *path, int64_t *size, int *err) {
+    *size = 0;
+    *err = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { *err = errno; return nullptr; }
+    struct stat st;
+    if (fstat(fd, &st) != 0) { *err = errno; close(fd); return nullptr; }
+    *size = (int64_t)st.st_size;
+    if (st.st_size == 0) { close(fd); return nullptr; }
+    void *p = mmap(nullptr, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);  // the mapping keeps the file open
+    if (p == MAP_FAILED) { *err = e; return nullptr; }
+    return p;
+}
+
+int cortado_munmap(void *addr, int64_t size) {
+    if (addr == nullptr || size <= 0) return 0;
+    return munmap(addr, (size_t)size) == 0 ? 0 : errno;
+}
+
+void cortado_madvise_willneed(void *addr, int64_t size) {
+    if (addr != nullptr && size > 0) madvise(addr, (size_t)size, MADV_WILLNEED);
+}
+
+#define DISPATCH(call) \
+    do { \
+        if (current_isa == CORTADO_ISA_AVX2) cortado_avx2::call; else cortado_generic::call; \
+    } while (0)
+
+void convert_f16_to_f32(const uint16_t *x, float *y, int64_t n, int t) { DISPATCH(convert_f16_to_f32(x, y, n, t)); }
+void convert_bf16_to_f32(const uint16_t *x, float *y, int64_t n, int t) { DISPATCH(convert_bf16_to_f32(x, y, n, t)); }
+void convert_f32_to_f16(const float *x, uint16_t *y, int64_t n, int t) { DISPATCH(convert_f32_to_f16(x, y, n, t)); }
+void convert_f32_to_bf16(const float *x, uint16_t *y, int64_t n, int t) { DISPATCH(convert_f32_to_bf16(x, y, n, t)); }
+
+}  // extern "C"

@@ -1,0 +1,14 @@
+// Declarations of the kernels that are compiled once per instruction set. dispatch.cpp
+// includes this header twice, once for each namespace, and exports the C ABI of
+// include/cortado/kernels.h by choosing between them at run time.
+// No include guard on purpose: it is included once per CORTADO_NS.
+#include <stdint.h>
+
+namespace CORTADO_NS {
+
+void convert_f16_to_f32(const uint16_t *x, float *y, int64_t n, int threads);
+void convert_bf16_to_f32(const uint16_t *x, float *y, int64_t n, int threads);
+void convert_f32_to_f16(const float *x, uint16_t *y, int64_t n, int threads);
+void convert_f32_to_bf16(const float *x, uint16_t *y, int64_t n, int threads);
+
+}  // namespace CORTADO_NS

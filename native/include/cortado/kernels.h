@@ -1,0 +1,53 @@
+// Cortado's C ABI for the CPU kernels: one header, plain C types only.
+//
+// Rules (see docs/architecture.md):
+//  - raw pointers, sizes as int64_t, a thread count; no C++ types cross this line;
+//  - Java checks every size and bound before calling: kernels assume valid arguments;
+//  - names are <op>_<direction>_<type> (matmul_forward_q8_0) or <op>_<type> for
+//    direction-less conversions (dequantize_q8_0).
+#ifndef CORTADO_KERNELS_H
+#define CORTADO_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- CPU features and the instruction set the kernels use ----------------------------------
+// ISA ids: 0 = portable baseline (x86-64), 1 = AVX2 + FMA + F16C.
+#define CORTADO_ISA_GENERIC 0
+#define CORTADO_ISA_AVX2 1
+
+// The best ISA this CPU supports.
+int cortado_cpu_best_isa(void);
+// The ISA the kernels use now (starts as the best one).
+int cortado_cpu_isa(void);
+// Forces an ISA (for tests and benchmarks); returns the ISA in force afterwards, which is
+// the requested one unless the CPU lacks it.
+int cortado_cpu_set_isa(int isa);
+// Number of hardware threads the OS reports.
+int cortado_cpu_threads(void);
+
+// ---- memory-mapped files (read-only, any size) --------------------------------------------
+// Maps the whole file read-only. Returns the address, or NULL with *err set to errno.
+// *size receives the file size. A zero-length file maps to NULL with *err = 0.
+void *cortado_mmap_file(const char *path, int64_t *size, int *err);
+// Unmaps a mapping made by cortado_mmap_file. Returns 0 or errno.
+int cortado_munmap(void *addr, int64_t size);
+// Advises the kernel that the range will be read soon (best effort).
+void cortado_madvise_willneed(void *addr, int64_t size);
+
+// ---- conversions ---------------------------------------------------------------------------
+// y[i] = (float) x[i] for n halves (IEEE binary16) / bfloat16s.
+void convert_f16_to_f32(const uint16_t *x, float *y, int64_t n, int threads);
+void convert_bf16_to_f32(const uint16_t *x, float *y, int64_t n, int threads);
+// Round to nearest even; NaN stays NaN.
+void convert_f32_to_f16(const float *x, uint16_t *y, int64_t n, int threads);
+void convert_f32_to_bf16(const float *x, uint16_t *y, int64_t n, int threads);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
