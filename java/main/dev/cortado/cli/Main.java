@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Tokenizers and large language models in Java, on hand-written C++ and CUDA kernels.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, ConvertCommand.class, QuantizeCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
