@@ -1,7 +1,8 @@
 // Dequantization of GGML block formats to f32: q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k.
 // Compiled once per ISA (see Makefile). Every path gives exactly ggml's dequantize_row_* floats:
-// the same float operations in the same order (a product, then a separate add; never an FMA, and
-// -std=c++17 keeps the compiler from contracting the scalar code).
+// the same float operations in the same order (a product, then a separate add). The products of an
+// fp16 scale, a 6-bit sub-scale and a <= 5-bit level are exact in float, so an FMA would not change
+// them either; Q6_K's (d * sc) * q can round, and keeps ggml's order.
 #include "common.h"
 #include "isa.h"
 

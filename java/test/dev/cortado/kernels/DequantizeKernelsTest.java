@@ -2,6 +2,7 @@ package dev.cortado.kernels;
 
 import dev.cortado.tensor.Codecs;
 import dev.cortado.tensor.Half;
+import dev.cortado.tensor.QuantGolden;
 import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -86,6 +87,31 @@ class DequantizeKernelsTest {
                                 fail(isa + " " + type + " (" + blocks + " blocks, variant " + variant + "): element " + i
                                         + " is " + got + ", Java gives " + want[i]);
                             }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Kernels.setIsa(before);
+        }
+    }
+
+    /** The native kernels straight against ggml's floats in testdata/quant (both ISAs). */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void nativeMatchesGgmlGoldens(String isa, TensorType type) throws Exception {
+        if (!type.isQuantized()) return;
+        Kernels.load();
+        String before = Kernels.isa();
+        try {
+            if (!Kernels.setIsa(isa).equals(isa)) return;
+            for (QuantGolden g : QuantGolden.load(type)) {
+                int n = g.dequantized().length;
+                try (BytePointer src = new BytePointer(g.quantized()); FloatPointer dst = new FloatPointer(n)) {
+                    Kernels.dequantize(type, src, g.quantized().length, dst, n, n, 2);
+                    for (int i = 0; i < n; i++) {
+                        if (Float.floatToRawIntBits(dst.get(i)) != Float.floatToRawIntBits(g.dequantized()[i])) {
+                            fail(isa + " " + type + " " + g.name() + ": element " + i + " is " + dst.get(i) + ", ggml gives " + g.dequantized()[i]);
                         }
                     }
                 }

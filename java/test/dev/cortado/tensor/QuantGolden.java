@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads testdata/quant/<type>.bin, written by tools/quant-golden/make-golden.py (layout documented there). */
-record QuantGolden(String name, boolean dequantizeOnly, int rows, int rowLength, float[] input, byte[] quantized, float[] dequantized) {
-    static List<QuantGolden> load(TensorType type) throws IOException {
+public record QuantGolden(String name, boolean dequantizeOnly, int rows, int rowLength, float[] input, byte[] quantized, float[] dequantized) {
+    public static List<QuantGolden> load(TensorType type) throws IOException {
         byte[] all = Files.readAllBytes(TestFiles.testdata().resolve("quant").resolve(type.lowerName() + ".bin"));
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         byte[] magic = new byte[4];
