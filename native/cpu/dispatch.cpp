@@ -77,4 +77,13 @@ void convert_bf16_to_f32(const uint16_t *x, float *y, int64_t n, int t) { DISPAT
 void convert_f32_to_f16(const float *x, uint16_t *y, int64_t n, int t) { DISPATCH(convert_f32_to_f16(x, y, n, t)); }
 void convert_f32_to_bf16(const float *x, uint16_t *y, int64_t n, int t) { DISPATCH(convert_f32_to_bf16(x, y, n, t)); }
 
+void dequantize_q8_0(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q8_0(x, y, n, t)); }
+void dequantize_q4_0(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q4_0(x, y, n, t)); }
+void dequantize_q4_1(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q4_1(x, y, n, t)); }
+void dequantize_q5_0(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q5_0(x, y, n, t)); }
+void dequantize_q5_1(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q5_1(x, y, n, t)); }
+void dequantize_q4_k(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q4_k(x, y, n, t)); }
+void dequantize_q5_k(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q5_k(x, y, n, t)); }
+void dequantize_q6_k(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q6_k(x, y, n, t)); }
+
 }  // extern "C"

@@ -46,6 +46,19 @@ void convert_bf16_to_f32(const uint16_t *x, float *y, int64_t n, int threads);
 void convert_f32_to_f16(const float *x, uint16_t *y, int64_t n, int threads);
 void convert_f32_to_bf16(const float *x, uint16_t *y, int64_t n, int threads);
 
+// ---- dequantization of GGML block formats ---------------------------------------------------
+// y (n) = x (n / block_size blocks, GGML layout) as f32, float-for-float equal to ggml's
+// dequantize_row_<type>. n is a multiple of the block size (32 for q*_0/q*_1, 256 for *_k).
+// (f16 and bf16 are convert_f16_to_f32 / convert_bf16_to_f32 above.)
+void dequantize_q8_0(const void *x, float *y, int64_t n, int threads);
+void dequantize_q4_0(const void *x, float *y, int64_t n, int threads);
+void dequantize_q4_1(const void *x, float *y, int64_t n, int threads);
+void dequantize_q5_0(const void *x, float *y, int64_t n, int threads);
+void dequantize_q5_1(const void *x, float *y, int64_t n, int threads);
+void dequantize_q4_k(const void *x, float *y, int64_t n, int threads);
+void dequantize_q5_k(const void *x, float *y, int64_t n, int threads);
+void dequantize_q6_k(const void *x, float *y, int64_t n, int threads);
+
 #ifdef __cplusplus
 }
 #endif

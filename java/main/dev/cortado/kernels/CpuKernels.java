@@ -39,6 +39,17 @@ public final class CpuKernels {
 
     public static native void convert_f16_to_f32(@Cast("const uint16_t*") ShortPointer x, FloatPointer y, long n, int threads);
     public static native void convert_bf16_to_f32(@Cast("const uint16_t*") ShortPointer x, FloatPointer y, long n, int threads);
+    public static native void convert_f16_to_f32(@Cast("const uint16_t*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void convert_bf16_to_f32(@Cast("const uint16_t*") Pointer x, FloatPointer y, long n, int threads);
     public static native void convert_f32_to_f16(FloatPointer x, @Cast("uint16_t*") ShortPointer y, long n, int threads);
     public static native void convert_f32_to_bf16(FloatPointer x, @Cast("uint16_t*") ShortPointer y, long n, int threads);
+
+    public static native void dequantize_q8_0(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void dequantize_q4_0(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void dequantize_q4_1(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void dequantize_q5_0(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void dequantize_q5_1(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void dequantize_q4_k(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void dequantize_q5_k(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+    public static native void dequantize_q6_k(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
 }

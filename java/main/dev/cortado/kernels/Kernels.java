@@ -1,5 +1,9 @@
 package dev.cortado.kernels;
 
+import dev.cortado.tensor.TensorType;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+
 import java.util.Locale;
 
 /**
@@ -52,6 +56,54 @@ public final class Kernels {
 
     private static String isaName(int id) {
         return id == CpuKernels.ISA_AVX2 ? "avx2" : "generic";
+    }
+
+    /** Whether {@link #dequantize} has a native kernel for {@code type}. */
+    public static boolean canDequantize(TensorType type) {
+        return switch (type) {
+            case F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    /** {@link #dequantize(TensorType, Pointer, long, FloatPointer, long, long, int)} on {@link #threads()} threads. */
+    public static void dequantize(TensorType type, Pointer src, long srcBytes, FloatPointer dst, long dstCapacity, long n) {
+        dequantize(type, src, srcBytes, dst, dstCapacity, n, threads());
+    }
+
+    /**
+     * Dequantizes {@code n} elements of {@code type} (GGML block layout) at {@code src} into
+     * {@code dst[0..n)}, float-for-float as ggml's {@code dequantize_row_<type>} and the Java codecs.
+     * {@code srcBytes} / {@code dstCapacity} are what the caller owns there (bytes / floats); they
+     * and the pointers' own capacities, when known, are checked before the native call.
+     */
+    public static void dequantize(TensorType type, Pointer src, long srcBytes, FloatPointer dst, long dstCapacity,
+                                  long n, int threads) {
+        if (!canDequantize(type)) throw new IllegalArgumentException("no native dequantize kernel for " + type);
+        if (src == null || src.isNull() || dst == null || dst.isNull()) throw new IllegalArgumentException("dequantize " + type + ": null pointer");
+        if (n < 0 || n % type.blockSize() != 0) {
+            throw new IllegalArgumentException("dequantize " + type + ": " + n + " elements is not a multiple of the block size " + type.blockSize());
+        }
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
+        long bytes = type.byteSize(n);
+        checkRange("dequantize " + type + " source bytes", 0, bytes, srcBytes);
+        checkRange("dequantize " + type + " destination floats", 0, n, dstCapacity);
+        if (src.capacity() > 0) checkRange("dequantize " + type + " source pointer", 0, bytes, (src.capacity() - src.position()) * src.sizeof());
+        if (dst.capacity() > 0) checkRange("dequantize " + type + " destination pointer", 0, n, dst.capacity() - dst.position());
+        if (n == 0) return;
+        switch (type) {
+            case F16 -> CpuKernels.convert_f16_to_f32(src, dst, n, threads);
+            case BF16 -> CpuKernels.convert_bf16_to_f32(src, dst, n, threads);
+            case Q8_0 -> CpuKernels.dequantize_q8_0(src, dst, n, threads);
+            case Q4_0 -> CpuKernels.dequantize_q4_0(src, dst, n, threads);
+            case Q4_1 -> CpuKernels.dequantize_q4_1(src, dst, n, threads);
+            case Q5_0 -> CpuKernels.dequantize_q5_0(src, dst, n, threads);
+            case Q5_1 -> CpuKernels.dequantize_q5_1(src, dst, n, threads);
+            case Q4_K -> CpuKernels.dequantize_q4_k(src, dst, n, threads);
+            case Q5_K -> CpuKernels.dequantize_q5_k(src, dst, n, threads);
+            case Q6_K -> CpuKernels.dequantize_q6_k(src, dst, n, threads);
+            default -> throw new AssertionError(type);
+        }
     }
 
     /** Throws unless [offset, offset + count) lies inside an array or buffer of the given length. */
