@@ -89,18 +89,4 @@ class QuantErrorTest {
         assertThrows(IndexOutOfBoundsException.class, () -> Codecs.dequantizeRows(TensorType.Q6_K, ByteBuffer.allocate(209), 0, 1, 256));
         assertEquals(null, Codecs.of(TensorType.IQ2_XXS));
     }
-
-    /** Not a check: the Java quantize speed for the report (MB/s of f32 input), printed. */
-    @Test
-    void quantizeSpeed() {
-        float[] x = gaussian(2048 * 2048, 3);
-        for (TensorType type : new TensorType[]{TensorType.Q8_0, TensorType.Q4_K, TensorType.Q6_K}) {
-            Codecs.quantizeRows(type, Arrays.copyOf(x, 256 * 2048), 2048);  // warm-up
-            long t0 = System.nanoTime();
-            Codecs.quantizeRows(type, x, 2048);
-            double s = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("%s quantize: %.1f MB/s of f32 input (%d threads)%n", type,
-                    4.0 * x.length / 1e6 / s, Runtime.getRuntime().availableProcessors());
-        }
-    }
 }
