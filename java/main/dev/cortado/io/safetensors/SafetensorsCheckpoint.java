@@ -72,7 +72,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         for (String shard : shards.keySet()) {
             Path p = shardPath(index, dir, shard);
             if (!Files.isRegularFile(p)) {
-                throw CortadoException.inFile(index, "shard " + Quote.of(shard) + " named in weight_map is missing (" + p + ")");
+                throw CortadoException.inFile(index, "shard " + Quote.of(shard) + " named in weight_map is missing");
             }
         }
         List<SafetensorsFile> opened = new ArrayList<>();
