@@ -8,7 +8,9 @@ import dev.cortado.tensor.TensorType;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A llama2.c fp32 checkpoint, memory-mapped. Two layouts are read:
@@ -36,12 +38,14 @@ public final class Llama2cCheckpoint implements AutoCloseable {
     private final Llama2cConfig config;
     private final int version;
     private final List<Tensor> tensors;
+    private final Map<String, Tensor> byName = new HashMap<>();
 
     private Llama2cCheckpoint(MappedFile file, Llama2cConfig config, int version, List<Tensor> tensors) {
         this.file = file;
         this.config = config;
         this.version = version;
         this.tensors = List.copyOf(tensors);
+        for (Tensor t : tensors) byName.put(t.name(), t);
     }
 
     /** Maps and validates {@code bin}; any problem with it is a one-line {@link CortadoException}. */
@@ -194,8 +198,7 @@ public final class Llama2cCheckpoint implements AutoCloseable {
 
     /** The tensor called {@code name}, or null. */
     public Tensor tensor(String name) {
-        for (Tensor t : tensors) if (t.name().equals(name)) return t;
-        return null;
+        return byName.get(name);
     }
 
     public Path path() {
