@@ -75,7 +75,8 @@ public final class MappedFile implements AutoCloseable {
         ensureOpen();
         BytePointer p = new BytePointer(base);
         p.capacity(size);
-        return p.position(offset).limit(offset + length).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        // JavaCPP 1.5.14 returns a buffer whose index 0 is the base address, positioned at offset: slice() rebases it
+        return p.position(offset).limit(offset + length).asByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private void ensureOpen() {
