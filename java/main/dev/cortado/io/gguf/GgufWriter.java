@@ -18,7 +18,7 @@ import java.util.Set;
 /**
  * Writes GGUF v3 files laid out as llama.cpp lays them out: header, metadata in the given order,
  * tensor infos in list order, zero padding to the alignment, then each tensor's data followed by
- * zero padding to the alignment. The alignment is {@code general.alignment} (a uint32) when the
+ * zero padding to the alignment (a file without tensors ends after its header). The alignment is {@code general.alignment} (a uint32) when the
  * metadata has it, else 32. Output goes through {@link AtomicFile}: a failed write leaves nothing.
  */
 public final class GgufWriter {
@@ -49,7 +49,10 @@ public final class GgufWriter {
             header.u32(t.type().ggmlId());
             header.u64(t.offset());
         }
-        header.zeros(padding(header.size(), alignment));
+        // With no tensors there is no data section to align, and llama.cpp's Python writer (which
+        // wrote the vocab-only GGUFs) stops right after the header; doing the same keeps such files
+        // byte-identical through a read and write.
+        if (!tensors.isEmpty()) header.zeros(padding(header.size(), alignment));
 
         AtomicFile.write(out, ch -> {
             writeFully(ch, header.toByteBuffer());
