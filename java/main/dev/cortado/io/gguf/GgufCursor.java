@@ -37,6 +37,7 @@ final class GgufCursor {
     /** Fails unless {@code n} more bytes are readable; {@code what} says what they would hold. */
     void need(long n, String what) {
         if (n < 0 || n > buf.remaining()) {
+            if (buf.limit() < fileSize) throw error(what + " at byte " + buf.position() + " lies past the first 2 GiB, where a GGUF header must end");
             throw error("truncated: " + what + " at byte " + buf.position() + " needs "
                     + (n < 0 ? Long.toUnsignedString(n) : n) + " bytes but the file has " + fileSize);
         }
@@ -72,6 +73,39 @@ final class GgufCursor {
     void get(byte[] dst, String what) {
         need(dst.length, what);
         buf.get(dst);
+    }
+
+    // Bulk reads of numeric arrays (vocabulary scores and token types run to 100k+ entries).
+    // Each checks the whole length once, then copies through a little-endian view.
+
+    void get(short[] dst, String what) {
+        need(2L * dst.length, what);
+        buf.slice().order(buf.order()).asShortBuffer().get(dst);
+        buf.position(buf.position() + 2 * dst.length);
+    }
+
+    void get(int[] dst, String what) {
+        need(4L * dst.length, what);
+        buf.slice().order(buf.order()).asIntBuffer().get(dst);
+        buf.position(buf.position() + 4 * dst.length);
+    }
+
+    void get(long[] dst, String what) {
+        need(8L * dst.length, what);
+        buf.slice().order(buf.order()).asLongBuffer().get(dst);
+        buf.position(buf.position() + 8 * dst.length);
+    }
+
+    void get(float[] dst, String what) {
+        need(4L * dst.length, what);
+        buf.slice().order(buf.order()).asFloatBuffer().get(dst);
+        buf.position(buf.position() + 4 * dst.length);
+    }
+
+    void get(double[] dst, String what) {
+        need(8L * dst.length, what);
+        buf.slice().order(buf.order()).asDoubleBuffer().get(dst);
+        buf.position(buf.position() + 8 * dst.length);
     }
 
     /**

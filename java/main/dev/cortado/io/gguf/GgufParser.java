@@ -145,27 +145,27 @@ final class GgufParser {
             }
             case UINT16, INT16 -> {
                 short[] a = new short[len];
-                for (int i = 0; i < len; i++) a[i] = in.i16(key);
+                in.get(a, key);
                 yield a;
             }
             case UINT32, INT32 -> {
                 int[] a = new int[len];
-                for (int i = 0; i < len; i++) a[i] = in.i32(key);
+                in.get(a, key);
                 yield a;
             }
             case UINT64, INT64 -> {
                 long[] a = new long[len];
-                for (int i = 0; i < len; i++) a[i] = in.i64(key);
+                in.get(a, key);
                 yield a;
             }
             case FLOAT32 -> {
                 float[] a = new float[len];
-                for (int i = 0; i < len; i++) a[i] = Float.intBitsToFloat(in.i32(key));
+                in.get(a, key);
                 yield a;
             }
             case FLOAT64 -> {
                 double[] a = new double[len];
-                for (int i = 0; i < len; i++) a[i] = Double.longBitsToDouble(in.i64(key));
+                in.get(a, key);
                 yield a;
             }
             case BOOL -> {
