@@ -87,6 +87,8 @@ class GgufFuzzTest {
                 String msg = e.getMessage();
                 assertTrue(msg.startsWith(p + ": "), what + " message does not name the file: " + msg);
                 assertFalse(msg.contains("\n") || msg.contains("\r"), what + " message is not one line: " + msg);
+                // The parser's explicit checks should catch everything before the safety net does.
+                assertFalse(msg.contains("malformed GGUF"), what + " reached the catch-all: " + msg);
                 rejected++;
             } catch (Throwable e) {
                 throw new AssertionError(what + " escaped as " + e, e);
