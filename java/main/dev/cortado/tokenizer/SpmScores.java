@@ -37,7 +37,7 @@ final class SpmScores {
         for (int i = 0; i < scores.length; i++) {
             int type = types == null ? TokenizerData.NORMAL : types[i];
             if (type != TokenizerData.NORMAL) scores[i] = 0f;
-            else scores[i] = firstRank[i] >= 0 ? -(float) firstRank[i] : -(float) ((long) merges.size() + i);
+            else scores[i] = firstRank[i] >= 0 ? (float) -firstRank[i] : (float) -((long) merges.size() + i);  // int negation: no -0.0
         }
         return scores;
     }
