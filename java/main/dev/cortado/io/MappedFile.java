@@ -58,25 +58,31 @@ public final class MappedFile implements AutoCloseable {
         return base == null ? 0 : base.address() + offset;
     }
 
-    /** A pointer to {@code length} bytes at {@code offset}, checked against the file size. */
+    /** A pointer to {@code length} bytes at {@code offset} (position 0, capacity {@code length}). */
     public BytePointer pointer(long offset, long length) {
         Kernels.checkRange(path.toString(), offset, length, size);
         ensureOpen();
-        BytePointer p = new BytePointer(base);
-        p.capacity(size);
-        return p.position(offset).limit(offset + length);
+        return new View(base == null ? 0 : base.address() + offset, length);
     }
 
-    /** A little-endian view of {@code length} bytes (at most 2^31 - 1) at {@code offset}. */
+    /** A little-endian view of {@code length} bytes (at most 2^31 - 1) at {@code offset}, index 0 at {@code offset}. */
     public ByteBuffer slice(long offset, long length) {
         if (length > Integer.MAX_VALUE) throw new IllegalArgumentException("slice over 2 GiB: " + length);
         Kernels.checkRange(path.toString(), offset, length, size);
         if (length == 0) return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         ensureOpen();
-        BytePointer p = new BytePointer(base);
-        p.capacity(size);
-        // JavaCPP 1.5.14 returns a buffer whose index 0 is the base address, positioned at offset: slice() rebases it
-        return p.position(offset).limit(offset + length).asByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
+        // A pointer starting at the slice itself: JavaCPP's asByteBuffer() counts positions in int,
+        // so a view positioned past 2 GiB inside the whole mapping would overflow.
+        return new View(base.address() + offset, length).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A pointer over part of the mapping; it does not own (or free) the memory. */
+    private static final class View extends BytePointer {
+        View(long address, long length) {
+            this.address = address;
+            this.capacity = length;
+            this.limit = length;
+        }
     }
 
     private void ensureOpen() {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Opens a model from any of the formats Cortado reads — a GGUF file, a Hugging Face directory
@@ -123,6 +124,15 @@ public final class ModelLoader {
                     if ("attn_k".equals(base)) g = QkPermutation.hfToGguf(g, config.nKvHeads());
                 }
                 tensors.put(name, g);
+            }
+            if (!tensors.containsKey(TensorNames.TOKEN_EMBD) && tensors.containsKey(TensorNames.OUTPUT) && config.tiedEmbeddings()) {
+                // tied weights saved once, under lm_head (safetensors stores a shared tensor under one name)
+                LinkedHashMap<String, Tensor> renamed = new LinkedHashMap<>();
+                for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                    if (e.getKey().equals(TensorNames.OUTPUT)) renamed.put(TensorNames.TOKEN_EMBD, e.getValue().renamed(TensorNames.TOKEN_EMBD));
+                    else renamed.put(e.getKey(), e.getValue());
+                }
+                tensors = renamed;
             }
             config = config.withTiedEmbeddings(!tensors.containsKey(TensorNames.OUTPUT));
             if (config.ropeScaling() != null && config.ropeScaling().type().equals("llama3")) {
