@@ -104,7 +104,7 @@ public final class ModelLoader {
         if (!Files.exists(configFile)) {
             throw CortadoException.inFile(dir, "no config.json: not a Hugging Face model directory");
         }
-        ModelConfig config = ModelConfig.fromHfConfig(readJson(configFile), configFile);
+        ModelConfig config = ModelConfig.fromHfConfig(readJson(configFile), configFile).validate(configFile);
         Architecture arch = config.arch();
         SafetensorsCheckpoint st = SafetensorsCheckpoint.open(dir);
         try {
@@ -120,8 +120,14 @@ public final class ModelLoader {
                 Tensor g = t.renamed(name);
                 if (arch.permutesQk()) {
                     String base = TensorNames.baseOf(name);
-                    if ("attn_q".equals(base)) g = QkPermutation.hfToGguf(g, config.nHeads());
-                    if ("attn_k".equals(base)) g = QkPermutation.hfToGguf(g, config.nKvHeads());
+                    int heads = "attn_q".equals(base) ? config.nHeads() : "attn_k".equals(base) ? config.nKvHeads() : 0;
+                    if (heads > 0) {
+                        if (g.rank() < 1 || g.dim(0) != (long) heads * config.headDim()) {
+                            throw CortadoException.inFile(dir, "tensor " + t.name() + " has shape " + java.util.Arrays.toString(g.shape())
+                                    + " but config.json needs " + heads + " heads of " + config.headDim() + " rows");
+                        }
+                        g = QkPermutation.hfToGguf(g, heads);
+                    }
                 }
                 tensors.put(name, g);
             }

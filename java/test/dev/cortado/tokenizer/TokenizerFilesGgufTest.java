@@ -98,7 +98,7 @@ class TokenizerFilesGgufTest {
             "tokenizers/llama.cpp-vocab/ggml-vocab-deepseek-coder.gguf", "tokenizers/llama.cpp-vocab/ggml-vocab-bert-bge.gguf",
             "tokenizers/llama.cpp-vocab/ggml-vocab-baichuan.gguf"})
     void llamaCppFilesRoundTrip(String file) throws Exception {
-        GgufMetadata original = GgufMetadataForTests.read(TestFiles.sharedFile(file));
+        GgufMetadata original = readMetadata(TestFiles.sharedFile(file));
         TokenizerData t = TokenizerFiles.fromGguf(original);
         assertNotNull(t);
         GgufMetadata written = new GgufMetadata();
@@ -113,7 +113,7 @@ class TokenizerFilesGgufTest {
     @Test
     void llama2cVocabularyMatchesLlamaCppConversion() throws Exception {
         // llama-2-tiny-random.gguf carries Meta's Llama 2 vocabulary as llama.cpp converted it.
-        TokenizerData gguf = TokenizerFiles.fromGguf(GgufMetadataForTests.read(
+        TokenizerData gguf = TokenizerFiles.fromGguf(readMetadata(
                 TestFiles.sharedFile("models/llama-2-tiny-random/llama-2-tiny-random.gguf")));
         TokenizerData fromBin = TokenizerFiles.fromLlama2c(TestFiles.sharedFile("tokenizers/llama2c/tokenizer.bin"), 32000);
         assertEquals(gguf.tokens(), fromBin.tokens());
@@ -122,7 +122,7 @@ class TokenizerFilesGgufTest {
         assertEquals(gguf.bosId(), fromBin.bosId());
         assertEquals(gguf.eosId(), fromBin.eosId());
         assertEquals(gguf.unkId(), fromBin.unkId());
-        TokenizerData spm = TokenizerFiles.fromGguf(GgufMetadataForTests.read(
+        TokenizerData spm = TokenizerFiles.fromGguf(readMetadata(
                 TestFiles.sharedFile("tokenizers/llama.cpp-vocab/ggml-vocab-llama-spm.gguf")));
         assertEquals(spm, fromBin);  // that file also says add_bos true, add_eos false, pre "default"
     }
@@ -138,5 +138,11 @@ class TokenizerFilesGgufTest {
         assertNotNull(v, key);
         assertEquals(type, v.type(), key);
         assertEquals(element, v.elementType(), key);
+    }
+
+    private static GgufMetadata readMetadata(java.nio.file.Path file) {
+        try (dev.cortado.io.gguf.GgufFile g = dev.cortado.io.gguf.GgufFile.open(file)) {
+            return g.metadata();
+        }
     }
 }
