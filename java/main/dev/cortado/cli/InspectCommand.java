@@ -55,7 +55,7 @@ final class InspectCommand implements Callable<Integer> {
         if (c.dim() > 0) {
             out.printf(Locale.ROOT, "  vocab %d · dim %d · layers %d · heads %d (kv %d, head dim %d) · ffn %d · context %d%n",
                     c.vocabSize(), c.dim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.headDim(), c.ffnDim(), c.contextLength());
-            out.printf(Locale.ROOT, "  rms eps %g · rope base %g%s · embeddings %s%n", c.rmsEps(), c.ropeTheta(),
+            out.printf(Locale.ROOT, "  rms eps %s · rope base %s%s · embeddings %s%n", c.rmsEps(), c.ropeTheta(),
                     c.ropeScaling() != null ? " · rope scaling " + c.ropeScaling().type() + " ×" + c.ropeScaling().factor() : "",
                     c.tiedEmbeddings() ? "tied to the output" : "separate from the output");
         }
