@@ -178,7 +178,12 @@ public record ModelConfig(
             }
         }
         boolean tied = c.path("tie_word_embeddings").asBoolean(false);
-        return new ModelConfig(arch.ggufName(), text(c, "_name_or_path"), dim, integer(c, "num_hidden_layers", file, -1),
+        String name = text(c, "_name_or_path");
+        if (name == null || name.isBlank()) {
+            Path dir = file.toAbsolutePath().getParent();
+            name = dir == null || dir.getFileName() == null ? null : dir.getFileName().toString();
+        }
+        return new ModelConfig(arch.ggufName(), name, dim, integer(c, "num_hidden_layers", file, -1),
                 heads, kvHeads, headDim, integer(c, "intermediate_size", file, -1), integer(c, "vocab_size", file, -1),
                 integer(c, "max_position_embeddings", file, 2048),
                 (float) c.path("rms_norm_eps").asDouble(1e-6), (float) c.path("rope_theta").asDouble(10000.0),
