@@ -33,6 +33,13 @@ class LlamaCppVocabConformanceTest {
         check(ByteLevelBpe.fromGguf(gguf), name);
     }
 
+    /** gpt-neox has no pairs and no tokenizer.ggml.pre: llama.cpp's "default" pre-tokenizer; it must load and round-trip. */
+    @org.junit.jupiter.api.Test
+    void gptNeoxLoadsWithTheDefaultPreTokenizer() throws IOException {
+        Tokenizer t = ByteLevelBpe.fromGguf(TestFiles.sharedFile(DIR + "ggml-vocab-gpt-neox.gguf"));
+        for (String s : cases(TestFiles.sharedFile(DIR + "ggml-vocab-gpt-2.gguf.inp"))) assertEquals(s, t.decode(t.encodeOrdinary(s)));
+    }
+
     @ParameterizedTest
     @CsvSource({"llama-bpe, llama3", "qwen2, qwen3"})
     void huggingFaceTokenizerMatchesLlamaCppPairs(String pairs, String hf) throws IOException {
