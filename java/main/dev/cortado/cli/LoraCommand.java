@@ -1,11 +1,9 @@
 package dev.cortado.cli;
 
 import dev.cortado.CortadoException;
-import dev.cortado.lora.GgufLoraAdapter;
 import dev.cortado.lora.LoraAdapter;
 import dev.cortado.lora.LoraFiles;
 import dev.cortado.lora.LoraMerge;
-import dev.cortado.lora.PeftAdapter;
 import dev.cortado.model.ModelConfig;
 import dev.cortado.model.ModelFile;
 import dev.cortado.model.ModelLoader;
@@ -117,10 +115,7 @@ final class LoraCommand implements Runnable {
                     config = m.config();
                 }
             }
-            LoraAdapter a = LoraFiles.open(in, config);
-            boolean toGguf = out.getFileName().toString().endsWith(".gguf");
-            if (toGguf) GgufLoraAdapter.write(a, out, config, t);
-            else PeftAdapter.write(a, out, config, t);
+            LoraAdapter a = LoraFiles.convert(in, out, config, t);
             System.out.printf("%s -> %s: %d LoRA pairs, rank %s, alpha %s%s%n", in, out, a.tensors().size(),
                     a.rank() > 0 ? String.valueOf(a.rank()) : "mixed", a.alpha(), a.rsLora() ? " (rsLoRA)" : "");
             return 0;

@@ -33,6 +33,37 @@ public final class LoraFiles {
         throw CortadoException.inFile(path, "not a LoRA adapter (neither a PEFT directory nor a GGUF file)");
     }
 
+    /**
+     * True when {@code path} holds a LoRA adapter rather than a model: a directory with
+     * adapter_config.json, or a GGUF whose {@code general.type} is "adapter". Never throws for a
+     * missing or unreadable path (false), so a command can ask before choosing its reader.
+     */
+    public static boolean isAdapter(Path path) {
+        if (Files.isDirectory(path)) return Files.isRegularFile(path.resolve(PeftAdapter.CONFIG));
+        String name = path.getFileName() == null ? "" : path.getFileName().toString();
+        if (name.equals(PeftAdapter.CONFIG) || name.equals(PeftAdapter.WEIGHTS)) return true;
+        try {
+            if (formatOf(path) != Format.GGUF) return false;
+            try (dev.cortado.io.gguf.GgufFile g = dev.cortado.io.gguf.GgufFile.open(path)) {
+                return "adapter".equals(g.metadata().getString("general.type"));
+            }
+        } catch (CortadoException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Converts the adapter at {@code in} to the other format at {@code out}: a {@code .gguf} name
+     * makes a GGUF LoRA, anything else a PEFT directory. {@code base} (nullable) gives the base's
+     * architecture and head counts; {@code type} null keeps the stored element type.
+     */
+    public static LoraAdapter convert(Path in, Path out, ModelConfig base, dev.cortado.tensor.TensorType type) {
+        LoraAdapter a = open(in, base);
+        if (out.getFileName().toString().endsWith(".gguf")) GgufLoraAdapter.write(a, out, base, type);
+        else PeftAdapter.write(a, out, base, type);
+        return a;
+    }
+
     /** Reads the adapter at {@code path}; {@code base} (nullable) gives the base's architecture and head counts. */
     public static LoraAdapter open(Path path, ModelConfig base) {
         return switch (formatOf(path)) {

@@ -103,6 +103,7 @@ class LoraFormatTest {
                     assertEquals((float) (12.5 * Math.sqrt(8)), (float) file.metadata().getDouble("adapter.lora.alpha", 0));
                 }
             }
+            assertTrue(LoraFiles.isAdapter(g) && LoraFiles.isAdapter(in));
             LoraAdapter back = GgufLoraAdapter.read(g);  // no base: head counts from the adapter's metadata
             assertEquals(rs, back.rsLora());
             assertEquals(12.5f, back.alpha());
@@ -235,6 +236,9 @@ class LoraFormatTest {
         try (ModelFile m = ModelLoader.open(LoraMergeTest.baseDir())) {
             ModelWriter.writeGguf(m, model, null, Progress.NONE);
         }
+        assertFalse(LoraFiles.isAdapter(model));
+        assertFalse(LoraFiles.isAdapter(LoraMergeTest.baseDir()));
+        assertFalse(LoraFiles.isAdapter(tmp.resolve("absent")));
         CortadoException e = assertThrows(CortadoException.class, () -> LoraFiles.open(model, null));
         assertTrue(e.getMessage().contains("not a LoRA adapter"), e.getMessage());
 
