@@ -74,7 +74,7 @@ public final class ModelWriter {
     }
 
     /** The GGUF metadata for the output: the source's own keys when it was a GGUF, else built anew. */
-    static GgufMetadata ggufMetadata(ModelFile model, TensorType target) {
+    public static GgufMetadata ggufMetadata(ModelFile model, TensorType target) {
         GgufMetadata md;
         if (model.sourceMetadata() != null) {
             md = new GgufMetadata(model.sourceMetadata());

@@ -18,13 +18,13 @@ import java.util.List;
  * appended to a temporary file next to the output, which is then mapped, so converting a model
  * needs memory for one tensor at a time, not for the whole model.
  */
-final class ScratchFile implements AutoCloseable {
+public final class ScratchFile implements AutoCloseable {
     private final Path path;
     private final FileChannel channel;
     private final List<Object[]> pending = new ArrayList<>();  // {name, type, shape, offset}
     private MappedFile mapped;
 
-    ScratchFile(Path nextTo) {
+    public ScratchFile(Path nextTo) {
         Path dir = nextTo.toAbsolutePath().getParent();
         try {
             Files.createDirectories(dir);
@@ -36,7 +36,7 @@ final class ScratchFile implements AutoCloseable {
     }
 
     /** Appends the tensor's bytes; returns its index for {@link #tensors()}. */
-    int add(Tensor t) {
+    public int add(Tensor t) {
         try {
             long offset = channel.size();
             long done = 0;
@@ -54,7 +54,7 @@ final class ScratchFile implements AutoCloseable {
     }
 
     /** Maps the scratch file and returns the tensors added, in order, as zero-copy views. */
-    List<Tensor> tensors() {
+    public List<Tensor> tensors() {
         try {
             channel.force(false);
         } catch (IOException e) {
