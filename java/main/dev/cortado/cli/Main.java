@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Tokenizers and large language models in Java, on hand-written C++ and CUDA kernels.",
         subcommands = {InspectCommand.class, ConvertCommand.class, QuantizeCommand.class,
+            GenerateCommand.class,
+            LogitsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

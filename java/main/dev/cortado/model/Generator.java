@@ -54,6 +54,14 @@ public final class Generator {
 
     /** Generates up to {@code maxNewTokens} after {@code prompt} (ids, BOS included if wanted). */
     public Result generate(int[] prompt, int maxNewTokens, Sink sink) {
+        return generate(prompt, maxNewTokens, false, sink);
+    }
+
+    /**
+     * Same; with {@code echo} the prompt's text goes to the sink first, through the same streaming
+     * decoder as the continuation (so the leading-space rule applies once, at the start, as llama2.c prints).
+     */
+    public Result generate(int[] prompt, int maxNewTokens, boolean echo, Sink sink) {
         int ctx = model.contextLength();
         if (prompt.length == 0) throw new CortadoException("the prompt has no tokens (and no BOS was added)");
         if (prompt.length > ctx) {
@@ -67,6 +75,7 @@ public final class Generator {
         Integer eosId = tokenizer.eosId(), bosId = tokenizer.bosId();
         int eos = eosId == null ? -1 : eosId, bos = bosId == null ? -1 : bosId;
 
+        if (echo) for (int id : prompt) sink.accept(id, decoder.feed(id));
         long t0 = System.nanoTime();
         float[] logits = model.forward(prompt, 0);
         long t1 = System.nanoTime();

@@ -26,14 +26,11 @@ class GenerationTest {
         try (ModelFile f = ModelLoader.open(model); Transformer t = new Transformer(f, 0, 32)) {
             Tokenizer tok = Tokenizers.of(f.tokenizer());
             int[] ids = tok.encodeForModel(prompt);
-            StringBuilder out = new StringBuilder();
-            Tokenizer.StreamingDecoder echo = tok.streamingDecoder();
-            for (int i = 1; i < ids.length; i++) out.append(echo.feed(ids[i]));
             Generator g = new Generator(t, tok, new Sampler(Sampler.Settings.greedy()));
             // llama2.c's steps count positions: `steps` forward passes, the first prompt.length - 1 replay the prompt
             StringBuilder gen = new StringBuilder();
-            Generator.Result r = g.generate(ids, steps - ids.length + 1, (id, text) -> gen.append(text));
-            String text = ids.length > 1 ? out + gen.toString() : gen.toString();
+            Generator.Result r = g.generate(ids, steps - ids.length + 1, true, (id, text) -> gen.append(text));
+            String text = gen.toString();
             System.out.printf("%s: %d prompt tokens, %d generated, %.0f tok/s prompt, %.0f tok/s generate%n",
                     model.getFileName(), ids.length, r.generated().length, r.promptTokensPerSecond(), r.generateTokensPerSecond());
             return text + "\n";
