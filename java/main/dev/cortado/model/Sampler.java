@@ -69,16 +69,32 @@ public final class Sampler {
         applyRepeatPenalty(l, history, historyLength);
         if (settings.temperature() <= 0f) return argmax(l);
 
-        // sort candidates by logit, descending (keys: order-preserving float bits, then the id)
-        for (int i = 0; i < V; i++) order[i] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
-        Arrays.sort(order);
-        int n = V;
-        for (int r = 0; r < V; r++) ids[r] = V - 1 - (int) (order[V - 1 - r] & 0xffffffffL);
-        if (settings.topK() > 0) n = Math.min(n, settings.topK());
-        // softmax over the kept candidates (before temperature, as llama.cpp's top-p and min-p see it)
-        float max = l[ids[0]];
+        // Candidates, most likely first. Only a prefix of the sorted vocabulary can survive top-k and
+        // min-p, so just that prefix is selected and sorted (keys: order-preserving float bits, then the id).
+        float max = l[argmax(l)];
+        float cutoff = settings.minP() > 0f ? max + (float) Math.log(settings.minP()) - 1e-6f : Float.NEGATIVE_INFINITY;
+        int k = settings.topK() > 0 ? Math.min(settings.topK(), V) : V;
+        int m = 0;
+        for (int i = 0; i < V; i++) if (l[i] >= cutoff) order[m++] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
+        if (m > k) {
+            selectLargest(order, m, k);
+            m = k;
+        }
+        Arrays.sort(order, 0, m);
+        int n = m;
+        for (int r = 0; r < n; r++) ids[r] = V - 1 - (int) (order[n - 1 - r] & 0xffffffffL);
+        // softmax before temperature, over the top-k set (or the vocabulary), as llama.cpp's top-p and min-p see it
         double sum = 0;
-        for (int r = 0; r < n; r++) sum += probs[r] = (float) Math.exp(l[ids[r]] - max);
+        if (k < V) {
+            if (m < k) {  // min-p removed some of the top k: the normaliser still spans all k
+                sum = topKSum(l, k, max);
+            } else {
+                for (int r = 0; r < n; r++) sum += Math.exp(l[ids[r]] - max);
+            }
+        } else {
+            for (int i = 0; i < V; i++) sum += Math.exp(l[i] - max);
+        }
+        for (int r = 0; r < n; r++) probs[r] = (float) Math.exp(l[ids[r]] - max);
         if (settings.topP() < 1f) {
             double cum = 0;
             for (int r = 0; r < n; r++) {
@@ -88,12 +104,6 @@ public final class Sampler {
                     break;
                 }
             }
-        }
-        if (settings.minP() > 0f) {
-            float threshold = probs[0] * settings.minP();  // probs[0] is the largest (= 1 before normalising)
-            int keep = 1;
-            while (keep < n && probs[keep] >= threshold) keep++;
-            n = keep;
         }
         // temperature, then draw
         sum = 0;
@@ -105,6 +115,37 @@ public final class Sampler {
             if (u < cum) return ids[r];
         }
         return ids[n - 1];
+    }
+
+    /** Moves the k largest of a[0..n) to a[0..k) (unordered): quickselect. */
+    private static void selectLargest(long[] a, int n, int k) {
+        int lo = 0, hi = n - 1;
+        while (lo < hi) {
+            long pivot = a[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] > pivot) i++;
+                while (a[j] < pivot) j--;
+                if (i <= j) {
+                    long t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (k - 1 <= j) hi = j;
+            else if (k - 1 >= i) lo = i;
+            else return;
+        }
+    }
+
+    /** Sum of exp(l - max) over the k largest logits (used when min-p cut inside the top k). */
+    private double topKSum(float[] l, int k, float max) {
+        int V = l.length;
+        for (int i = 0; i < V; i++) order[i] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
+        selectLargest(order, V, k);
+        double sum = 0;
+        for (int r = 0; r < k; r++) sum += Math.exp(l[V - 1 - (int) (order[r] & 0xffffffffL)] - max);
+        return sum;
     }
 
     private void applyRepeatPenalty(float[] l, int[] history, int len) {

@@ -66,6 +66,22 @@ class SamplerTest {
     }
 
     @Test
+    void drawsFollowTheRenormalisedDistribution() {
+        // top-k 3 keeps 0.5/0.25/0.125; min-p 0.3 then drops 0.125 (< 0.15): tokens 0 and 1 at 2:1;
+        // temperature 0.5 squares the ratio: 4:1
+        Sampler s = sampler(1, 3, 1, 0.3f, 1, 11), cold = sampler(0.5f, 3, 1, 0.3f, 1, 12);
+        int zeros = 0, coldZeros = 0, n = 20000;
+        for (int i = 0; i < n; i++) {
+            int a = s.sample(LOGITS, NONE, 0), b = cold.sample(LOGITS, NONE, 0);
+            assertTrue(a <= 1 && b <= 1);
+            zeros += a == 0 ? 1 : 0;
+            coldZeros += b == 0 ? 1 : 0;
+        }
+        assertEquals(2.0 / 3, zeros / (double) n, 0.015);
+        assertEquals(0.8, coldZeros / (double) n, 0.015);
+    }
+
+    @Test
     void sameSeedSameDraws() {
         float[] l = new float[1000];
         for (int i = 0; i < l.length; i++) l[i] = (float) Math.sin(i * 0.37) * 3;
