@@ -34,7 +34,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"--prompt", "-p"}, paramLabel = "TEXT", defaultValue = "", description = "the prompt (default: empty, i.e. BOS only)")
     String prompt;
 
-    @Option(names = "-n", paramLabel = "N", defaultValue = "256", description = "tokens to generate (default: ${DEFAULT-VALUE})")
+    @Option(names = "-n", paramLabel = "N", defaultValue = "256", description = "new tokens to generate, after the prompt (llama2.c's -n counts positions instead: its steps = prompt tokens - 1 + N) (default: ${DEFAULT-VALUE})")
     int n;
 
     @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8", description = "temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
