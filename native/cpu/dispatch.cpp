@@ -86,4 +86,26 @@ void dequantize_q4_k(const void *x, float *y, int64_t n, int t) { DISPATCH(dequa
 void dequantize_q5_k(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q5_k(x, y, n, t)); }
 void dequantize_q6_k(const void *x, float *y, int64_t n, int t) { DISPATCH(dequantize_q6_k(x, y, n, t)); }
 
+// ---- transformer ops ----
+void rmsnorm_forward_f32(float *out, float *rstd, const float *x, const float *w, int64_t T, int64_t C, float eps, int t) {
+    DISPATCH(rmsnorm_forward_f32(out, rstd, x, w, T, C, eps, t));
+}
+void layernorm_forward_f32(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b,
+                           int64_t T, int64_t C, float eps, int t) {
+    DISPATCH(layernorm_forward_f32(out, mean, rstd, x, w, b, T, C, eps, t));
+}
+void rope_forward_f32(float *x, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta, float freq_scale,
+                      const float *freq_factors, int neox, int t) {
+    DISPATCH(rope_forward_f32(x, pos, T, H, D, theta, freq_scale, freq_factors, neox, t));
+}
+void attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v, int64_t T,
+                           int64_t pos, int64_t H, int64_t KVH, int64_t D, int t) {
+    DISPATCH(attention_forward_f32(out, lse, q, k, v, T, pos, H, KVH, D, t));
+}
+void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t n, int t) { DISPATCH(swiglu_forward_f32(out, gate, up, n, t)); }
+void softmax_forward_f32(float *out, const float *x, int64_t T, int64_t V, int t) { DISPATCH(softmax_forward_f32(out, x, T, V, t)); }
+void add_f32(float *out, const float *a, const float *b, int64_t n, int t) { DISPATCH(add_f32(out, a, b, n, t)); }
+void bias_add_forward_f32(float *y, const float *b, int64_t T, int64_t C, int t) { DISPATCH(bias_add_forward_f32(y, b, T, C, t)); }
+// ---- end transformer ops ----
+
 }  // extern "C"

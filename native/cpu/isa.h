@@ -20,4 +20,19 @@ void dequantize_q4_k(const void *x, float *y, int64_t n, int threads);
 void dequantize_q5_k(const void *x, float *y, int64_t n, int threads);
 void dequantize_q6_k(const void *x, float *y, int64_t n, int threads);
 
+// ---- transformer ops (norm.cpp, rope.cpp, attention.cpp, activation.cpp) ----
+void rmsnorm_forward_f32(float *out, float *rstd, const float *x, const float *w, int64_t T, int64_t C, float eps,
+                         int threads);
+void layernorm_forward_f32(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b,
+                           int64_t T, int64_t C, float eps, int threads);
+void rope_forward_f32(float *x, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta, float freq_scale,
+                      const float *freq_factors, int neox, int threads);
+void attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v, int64_t T,
+                           int64_t pos, int64_t H, int64_t KVH, int64_t D, int threads);
+void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t n, int threads);
+void softmax_forward_f32(float *out, const float *x, int64_t T, int64_t V, int threads);
+void add_f32(float *out, const float *a, const float *b, int64_t n, int threads);
+void bias_add_forward_f32(float *y, const float *b, int64_t T, int64_t C, int threads);
+// ---- end transformer ops ----
+
 }  // namespace CORTADO_NS

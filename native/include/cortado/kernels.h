@@ -59,6 +59,34 @@ void dequantize_q4_k(const void *x, float *y, int64_t n, int threads);
 void dequantize_q5_k(const void *x, float *y, int64_t n, int threads);
 void dequantize_q6_k(const void *x, float *y, int64_t n, int threads);
 
+// ---- transformer ops (norm.cpp, rope.cpp, attention.cpp, activation.cpp) ------------------
+// Shapes row-major, outermost first. Outputs may alias inputs where noted.
+// out (T, C) = x (T, C) / sqrt(mean(x²) + eps) * w (C); rstd (T) = 1/rms per row (nullable). out may be x.
+void rmsnorm_forward_f32(float *out, float *rstd, const float *x, const float *w, int64_t T, int64_t C, float eps,
+                         int threads);
+// out (T, C) = (x - mean) * rstd * w (C) + b (C); b, mean (T), rstd (T) nullable. out may be x.
+void layernorm_forward_f32(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b,
+                           int64_t T, int64_t C, float eps, int threads);
+// x (T, H, D) rotated in place; token t at position pos[t]; pair i turns by
+// pos * freq_scale * theta^(-2i/D) / freq_factors[i] (freq_factors (D/2) nullable).
+// neox 0: pairs (2i, 2i+1) (GGUF llama); 1: pairs (i, i + D/2) (rotate_half, qwen2). D even, <= 1024.
+void rope_forward_f32(float *x, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta, float freq_scale,
+                      const float *freq_factors, int neox, int threads);
+// Causal GQA: out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions
+// pos .. pos+T-1 (token t sees keys [0, pos+t]); q (T, H, D); k, v one layer's cache laid out
+// (ctx, KVH, D) holding positions [0, pos+T); H a multiple of KVH; lse (T, H) nullable.
+void attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v, int64_t T,
+                           int64_t pos, int64_t H, int64_t KVH, int64_t D, int threads);
+// out (n) = silu(gate) * up; out may be gate or up.
+void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t n, int threads);
+// out (T, V) = row-wise softmax of x (T, V); out may be x.
+void softmax_forward_f32(float *out, const float *x, int64_t T, int64_t V, int threads);
+// out (n) = a + b; out may be a or b.
+void add_f32(float *out, const float *a, const float *b, int64_t n, int threads);
+// y (T, C) += b (C).
+void bias_add_forward_f32(float *y, const float *b, int64_t T, int64_t C, int threads);
+// ---- end transformer ops ----
+
 #ifdef __cplusplus
 }
 #endif

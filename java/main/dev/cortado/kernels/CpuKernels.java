@@ -2,6 +2,7 @@ package dev.cortado.kernels;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
@@ -52,4 +53,19 @@ public final class CpuKernels {
     public static native void dequantize_q4_k(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
     public static native void dequantize_q5_k(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
     public static native void dequantize_q6_k(@Cast("const void*") Pointer x, FloatPointer y, long n, int threads);
+
+    // ---- transformer ops ----
+    public static native void rmsnorm_forward_f32(FloatPointer out, FloatPointer rstd, FloatPointer x, FloatPointer w,
+                                                  long T, long C, float eps, int threads);
+    public static native void layernorm_forward_f32(FloatPointer out, FloatPointer mean, FloatPointer rstd, FloatPointer x,
+                                                    FloatPointer w, FloatPointer b, long T, long C, float eps, int threads);
+    public static native void rope_forward_f32(FloatPointer x, @Cast("const int32_t*") IntPointer pos, long T, long H, long D,
+                                               float theta, float freqScale, FloatPointer freqFactors, int neox, int threads);
+    public static native void attention_forward_f32(FloatPointer out, FloatPointer lse, FloatPointer q, FloatPointer k,
+                                                    FloatPointer v, long T, long pos, long H, long KVH, long D, int threads);
+    public static native void swiglu_forward_f32(FloatPointer out, FloatPointer gate, FloatPointer up, long n, int threads);
+    public static native void softmax_forward_f32(FloatPointer out, FloatPointer x, long T, long V, int threads);
+    public static native void add_f32(FloatPointer out, FloatPointer a, FloatPointer b, long n, int threads);
+    public static native void bias_add_forward_f32(FloatPointer y, FloatPointer b, long T, long C, int threads);
+    // ---- end transformer ops ----
 }

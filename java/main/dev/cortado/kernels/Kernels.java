@@ -2,6 +2,7 @@ package dev.cortado.kernels;
 
 import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 
 import java.util.Locale;
@@ -105,6 +106,134 @@ public final class Kernels {
             default -> throw new AssertionError(type);
         }
     }
+
+    // ---- transformer ops ----------------------------------------------------------------------
+    // Every pointer must know its capacity (allocated by JavaCPP, or a view copied from one and
+    // positioned): the floats from its position to its capacity are what the kernel may touch.
+
+    /** out (T, C) = x / rms(x) * w (C); rstd (T) receives 1/rms per row (nullable). out may be x. */
+    public static void rmsnorm(FloatPointer out, FloatPointer rstd, FloatPointer x, FloatPointer w, int T, int C, float eps) {
+        String op = "rmsnorm";
+        dims(op, T, C);
+        long n = (long) T * C;
+        need(op, "out", out, n);
+        need(op, "x", x, n);
+        need(op, "w", w, C);
+        if (rstd != null) need(op, "rstd", rstd, T);
+        if (!(eps >= 0) || !Float.isFinite(eps)) throw new IllegalArgumentException(op + ": eps " + eps);
+        if (n > 0) CpuKernels.rmsnorm_forward_f32(out, rstd, x, w, T, C, eps, threads());
+    }
+
+    /** out (T, C) = (x - mean) * rstd * w + b; b, mean (T), rstd (T) nullable. out may be x. */
+    public static void layernorm(FloatPointer out, FloatPointer mean, FloatPointer rstd, FloatPointer x, FloatPointer w,
+                                 FloatPointer b, int T, int C, float eps) {
+        String op = "layernorm";
+        dims(op, T, C);
+        long n = (long) T * C;
+        need(op, "out", out, n);
+        need(op, "x", x, n);
+        need(op, "w", w, C);
+        if (b != null) need(op, "b", b, C);
+        if (mean != null) need(op, "mean", mean, T);
+        if (rstd != null) need(op, "rstd", rstd, T);
+        if (!(eps >= 0) || !Float.isFinite(eps)) throw new IllegalArgumentException(op + ": eps " + eps);
+        if (n > 0) CpuKernels.layernorm_forward_f32(out, mean, rstd, x, w, b, T, C, eps, threads());
+    }
+
+    /**
+     * RoPE in place on x (T, H, D); token t at position pos[t] (>= 0). {@code freqScale} multiplies every
+     * angle (1/factor for linear scaling); {@code freqFactors} (D/2, nullable) divide pair i's frequency
+     * (Llama 3 rope_freqs). {@code halves}: pairs (i, i + D/2) (rotate_half, qwen2) instead of (2i, 2i+1).
+     */
+    public static void rope(FloatPointer x, IntPointer pos, int T, int H, int D, float theta, float freqScale,
+                            FloatPointer freqFactors, boolean halves) {
+        String op = "rope";
+        dims(op, T, H, D);
+        if (D % 2 != 0 || D > 1024) throw new IllegalArgumentException(op + ": head width " + D + " must be even and <= 1024");
+        if (!(theta > 0) || !Float.isFinite(theta) || !Float.isFinite(freqScale)) {
+            throw new IllegalArgumentException(op + ": theta " + theta + ", freqScale " + freqScale);
+        }
+        need(op, "x", x, (long) T * H * D);
+        if (pos == null || pos.isNull()) throw new IllegalArgumentException(op + ": null positions");
+        long posAvail = pos.capacity() - pos.position();
+        if (pos.capacity() <= 0 || posAvail < T) throw new IndexOutOfBoundsException(op + ": positions hold " + posAvail + " < " + T);
+        if (freqFactors != null) need(op, "freqFactors", freqFactors, D / 2);
+        if ((long) T * H * D > 0) CpuKernels.rope_forward_f32(x, pos, T, H, D, theta, freqScale, freqFactors, halves ? 1 : 0, threads());
+    }
+
+    /**
+     * Causal grouped-query attention of T new tokens at positions pos .. pos+T-1 against one layer's
+     * KV cache k, v laid out (ctx, KVH, D) and holding positions [0, pos+T): out (T, H, D) from q (T, H, D);
+     * lse (T, H) receives each row's log-sum-exp (nullable).
+     */
+    public static void attention(FloatPointer out, FloatPointer lse, FloatPointer q, FloatPointer k, FloatPointer v,
+                                 int T, int pos, int H, int KVH, int D) {
+        String op = "attention";
+        dims(op, T, H, KVH, D);
+        if (pos < 0) throw new IllegalArgumentException(op + ": position " + pos);
+        if (KVH == 0 || H % KVH != 0) throw new IllegalArgumentException(op + ": " + KVH + " KV heads do not divide " + H + " heads");
+        long rows = (long) T * H * D;
+        need(op, "out", out, rows);
+        need(op, "q", q, rows);
+        long cache = ((long) pos + T) * KVH * D;
+        need(op, "k", k, cache);
+        need(op, "v", v, cache);
+        if (lse != null) need(op, "lse", lse, (long) T * H);
+        if (rows > 0) CpuKernels.attention_forward_f32(out, lse, q, k, v, T, pos, H, KVH, D, threads());
+    }
+
+    /** out (n) = silu(gate) * up; out may be gate or up. */
+    public static void swiglu(FloatPointer out, FloatPointer gate, FloatPointer up, long n) {
+        String op = "swiglu";
+        dims(op, n);
+        need(op, "out", out, n);
+        need(op, "gate", gate, n);
+        need(op, "up", up, n);
+        if (n > 0) CpuKernels.swiglu_forward_f32(out, gate, up, n, threads());
+    }
+
+    /** out (T, V) = row-wise softmax of x; out may be x. */
+    public static void softmax(FloatPointer out, FloatPointer x, int T, int V) {
+        String op = "softmax";
+        dims(op, T, V);
+        need(op, "out", out, (long) T * V);
+        need(op, "x", x, (long) T * V);
+        if ((long) T * V > 0) CpuKernels.softmax_forward_f32(out, x, T, V, threads());
+    }
+
+    /** out (n) = a + b; out may be a or b. */
+    public static void add(FloatPointer out, FloatPointer a, FloatPointer b, long n) {
+        String op = "add";
+        dims(op, n);
+        need(op, "out", out, n);
+        need(op, "a", a, n);
+        need(op, "b", b, n);
+        if (n > 0) CpuKernels.add_f32(out, a, b, n, threads());
+    }
+
+    /** y (T, C) += b (C). */
+    public static void biasAdd(FloatPointer y, FloatPointer b, int T, int C) {
+        String op = "biasAdd";
+        dims(op, T, C);
+        need(op, "y", y, (long) T * C);
+        need(op, "b", b, C);
+        if ((long) T * C > 0) CpuKernels.bias_add_forward_f32(y, b, T, C, threads());
+    }
+
+    private static void dims(String op, long... d) {
+        for (long x : d) if (x < 0) throw new IllegalArgumentException(op + ": negative size " + x);
+    }
+
+    /** Throws unless p is non-null, knows its capacity and holds {@code floats} floats from its position. */
+    private static void need(String op, String name, FloatPointer p, long floats) {
+        if (p == null || p.isNull()) throw new IllegalArgumentException(op + ": " + name + " is null");
+        if (p.capacity() <= 0) throw new IllegalArgumentException(op + ": " + name + " has no known capacity");
+        long avail = p.capacity() - p.position();
+        if (p.position() < 0 || avail < floats) {
+            throw new IndexOutOfBoundsException(op + ": " + name + " holds " + avail + " floats, needs " + floats);
+        }
+    }
+    // ---- end transformer ops ------------------------------------------------------------------
 
     /** Throws unless [offset, offset + count) lies inside an array or buffer of the given length. */
     public static void checkRange(String what, long offset, long count, long length) {

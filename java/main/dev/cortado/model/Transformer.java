@@ -1,0 +1,268 @@
+package dev.cortado.model;
+
+import dev.cortado.CortadoException;
+import dev.cortado.kernels.Kernels;
+import dev.cortado.tensor.Tensor;
+import dev.cortado.tensor.TensorType;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+
+/**
+ * A Llama-family decoder (llama, qwen2) ready to run: weights as native views of the model file,
+ * a {@link KvCache}, and activation buffers allocated once for (batch, ctx). {@link #forward} runs
+ * any number of tokens at consecutive positions, in chunks of up to {@code batch} tokens
+ * (matrix-matrix products for a prompt, matrix-vector for one token), and leaves the logits of the
+ * last token — or of every token — in reusable arrays.
+ *
+ * <p>Per layer: x += Wo·attn(rope(Wq·n(x)), rope(Wk·n(x)), Wv·n(x)); x += Wdown·(silu(Wgate·n(x)) ⊙ Wup·n(x)),
+ * n = RMSNorm; then logits = Wout·n(x) (Wout = token_embd when tied). Not thread-safe.
+ */
+public final class Transformer implements AutoCloseable {
+    private final ModelConfig config;
+    private final int ctx;
+    private final int batch;
+    private final boolean halves;
+    private final float freqScale;
+
+    // weights
+    private final Tensor embedding;
+    private final BytePointer embeddingBytes;
+    private final long embeddingRowBytes;
+    private final FloatPointer outputNorm;
+    private final Linear output;
+    private final FloatPointer ropeFreqs;  // nullable
+    private final Layer[] layers;
+
+    private record Layer(FloatPointer attnNorm, Linear wq, Linear wk, Linear wv, Linear wo,
+                         FloatPointer bq, FloatPointer bk, FloatPointer bv,
+                         FloatPointer ffnNorm, Linear gate, Linear up, Linear down) {}
+
+    private final KvCache cache;
+
+    // activations, (batch, ·) each; kept addressable per buffer (a backward pass would keep one set per layer)
+    private final FloatPointer x, xb, xb2, q, att, hb, hb2, logitsBuf;
+    private final FloatPointer[] kViews, vViews;  // per-layer cache views, positioned per step (made once)
+    private final FloatPointer xLast, embF32;
+    private final IntPointer positions;
+    private final int[] positionArray;
+    private final float[] embRow;
+    private final float[] lastLogits;
+
+    /**
+     * Builds the engine for a validated model: {@code contextLength} positions of KV cache (at most
+     * the model's own, 0 = the model's), prompts processed {@code batch} tokens at a time.
+     */
+    public Transformer(ModelFile file, int contextLength, int batch) {
+        file.validate();
+        this.config = file.config();
+        ModelConfig c = config;
+        Architecture arch = c.requireSupported(file.path());
+        if (contextLength < 0) throw new CortadoException("context length " + contextLength + " must be positive");
+        this.ctx = contextLength == 0 ? c.contextLength() : contextLength;
+        if (batch < 1) throw new CortadoException("batch size " + batch + " must be positive");
+        this.batch = Math.min(batch, ctx);
+        this.halves = arch.ggufRopeLayout() == RopeLayout.HALVES;
+        if (c.headDim() > 1024) throw CortadoException.inFile(file.path(), "head width " + c.headDim() + " is over 1024");
+        RopeScaling rs = c.ropeScaling();
+        if (rs != null && rs.type().equals("linear")) {
+            if (!(rs.factor() > 0)) throw CortadoException.inFile(file.path(), "linear RoPE scaling factor " + rs.factor() + " must be positive");
+            freqScale = 1f / rs.factor();
+        } else if (rs != null && !rs.type().equals("llama3")) {
+            throw CortadoException.inFile(file.path(), "RoPE scaling '" + rs.type() + "' is not supported by the engine yet (linear, llama3)");
+        } else {
+            freqScale = 1f;
+        }
+
+        embedding = file.require(TensorNames.TOKEN_EMBD);
+        if (embedding.type() != TensorType.F32 && !Kernels.canDequantize(embedding.type())) {
+            throw CortadoException.inFile(file.path(), "token_embd.weight has type " + embedding.type() + ", which the engine cannot read");
+        }
+        embeddingBytes = NativeTensor.bytes(embedding);
+        embeddingRowBytes = embedding.type().byteSize(c.dim());
+        outputNorm = NativeTensor.floats(file.require(TensorNames.OUTPUT_NORM));
+        output = new Linear(c.tiedEmbeddings() ? embedding : file.require(TensorNames.OUTPUT));
+        Tensor freqs = file.tensor(TensorNames.ROPE_FREQS);
+        ropeFreqs = freqs == null ? null : NativeTensor.floats(freqs);
+        layers = new Layer[c.nLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            boolean bias = file.tensor(TensorNames.layerBias(l, "attn_q")) != null;
+            layers[l] = new Layer(
+                    NativeTensor.floats(file.require(TensorNames.layer(l, "attn_norm"))),
+                    linear(file, l, "attn_q"), linear(file, l, "attn_k"), linear(file, l, "attn_v"), linear(file, l, "attn_output"),
+                    bias ? NativeTensor.floats(file.require(TensorNames.layerBias(l, "attn_q"))) : null,
+                    bias ? NativeTensor.floats(file.require(TensorNames.layerBias(l, "attn_k"))) : null,
+                    bias ? NativeTensor.floats(file.require(TensorNames.layerBias(l, "attn_v"))) : null,
+                    NativeTensor.floats(file.require(TensorNames.layer(l, "ffn_norm"))),
+                    linear(file, l, "ffn_gate"), linear(file, l, "ffn_up"), linear(file, l, "ffn_down"));
+        }
+
+        cache = new KvCache(c.nLayers(), ctx, c.kvDim());
+        int B = this.batch;
+        x = new FloatPointer((long) B * c.dim());
+        xb = new FloatPointer((long) B * c.dim());
+        xb2 = new FloatPointer((long) B * c.dim());
+        q = new FloatPointer((long) B * c.qDim());
+        att = new FloatPointer((long) B * c.qDim());
+        hb = new FloatPointer((long) B * c.ffnDim());
+        hb2 = new FloatPointer((long) B * c.ffnDim());
+        logitsBuf = new FloatPointer((long) B * c.vocabSize());
+        kViews = new FloatPointer[c.nLayers()];
+        vViews = new FloatPointer[c.nLayers()];
+        for (int l = 0; l < kViews.length; l++) {
+            kViews[l] = new FloatPointer(cache.keys(l));
+            vViews[l] = new FloatPointer(cache.values(l));
+        }
+        xLast = new FloatPointer(x);
+        embF32 = embedding.type() == TensorType.F32 ? NativeTensor.floatView(embeddingBytes, embedding.elementCount()) : null;
+        positions = new IntPointer(B);
+        positionArray = new int[B];
+        embRow = new float[c.dim()];
+        lastLogits = new float[c.vocabSize()];
+    }
+
+    private static Linear linear(ModelFile f, int l, String base) {
+        return new Linear(f.require(TensorNames.layer(l, base)));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Positions the KV cache holds. */
+    public int contextLength() {
+        return ctx;
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    /**
+     * Runs {@code tokens} at positions {@code startPos, startPos + 1, …} (the cache must hold the
+     * positions before) and returns the logits of the last one; the array is reused by the next call.
+     */
+    public float[] forward(int[] tokens, int startPos) {
+        return run(tokens, startPos, null);
+    }
+
+    /** Like {@link #forward} but writes the logits of every token into {@code out} (tokens.length × vocab). */
+    public void forwardAll(int[] tokens, int startPos, float[] out) {
+        if (out.length < (long) tokens.length * vocabSize()) throw new IllegalArgumentException("logits array too small");
+        run(tokens, startPos, out);
+    }
+
+    private float[] run(int[] tokens, int startPos, float[] all) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens");
+        if (startPos < 0 || (long) startPos + tokens.length > ctx) {
+            throw new CortadoException("positions " + startPos + ".." + (startPos + tokens.length - 1)
+                    + " do not fit the context of " + ctx + " tokens");
+        }
+        for (int t : tokens) {
+            if (t < 0 || t >= vocabSize()) throw new CortadoException("token id " + t + " is outside the vocabulary (" + vocabSize() + ")");
+        }
+        for (int off = 0; off < tokens.length; off += batch) {
+            int T = Math.min(batch, tokens.length - off);
+            step(tokens, off, T, startPos + off, all != null ? all : null);
+            if (all != null) {
+                logitsBuf.position(0).get(all, off * vocabSize(), T * vocabSize());
+            }
+        }
+        if (all == null) logitsBuf.position(0).get(lastLogits);
+        else System.arraycopy(all, (tokens.length - 1) * vocabSize(), lastLogits, 0, vocabSize());
+        return lastLogits;
+    }
+
+    /** One chunk of T tokens at positions pos..pos+T-1; logits of every row when {@code allRows}, else of the last. */
+    private void step(int[] tokens, int off, int T, int pos, Object allRows) {
+        ModelConfig c = config;
+        int dim = c.dim(), kvDim = c.kvDim(), H = c.nHeads(), KVH = c.nKvHeads(), D = c.headDim();
+        embed(tokens, off, T);
+        for (int t = 0; t < T; t++) positionArray[t] = pos + t;
+        positions.position(0).put(positionArray, 0, T);
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            Kernels.rmsnorm(xb, null, x, w.attnNorm(), T, dim, c.rmsEps());
+            FloatPointer kc = cache.keys(l), vc = cache.values(l);
+            FloatPointer kView = kViews[l].position((long) pos * kvDim), vView = vViews[l].position((long) pos * kvDim);
+            w.wq().forward(xb, q, T);
+            w.wk().forward(xb, kView, T);
+            w.wv().forward(xb, vView, T);
+            if (w.bq() != null) {
+                Kernels.biasAdd(q, w.bq(), T, c.qDim());
+                Kernels.biasAdd(kView, w.bk(), T, kvDim);
+                Kernels.biasAdd(vView, w.bv(), T, kvDim);
+            }
+            Kernels.rope(q, positions, T, H, D, c.ropeTheta(), freqScale, ropeFreqs, halves);
+            Kernels.rope(kView, positions, T, KVH, D, c.ropeTheta(), freqScale, ropeFreqs, halves);
+            Kernels.attention(att, null, q, kc, vc, T, pos, H, KVH, D);
+            w.wo().forward(att, xb2, T);
+            Kernels.add(x, x, xb2, (long) T * dim);
+            Kernels.rmsnorm(xb, null, x, w.ffnNorm(), T, dim, c.rmsEps());
+            w.gate().forward(xb, hb, T);
+            w.up().forward(xb, hb2, T);
+            Kernels.swiglu(hb, hb, hb2, (long) T * c.ffnDim());
+            w.down().forward(hb, xb2, T);
+            Kernels.add(x, x, xb2, (long) T * dim);
+        }
+        if (allRows != null) {
+            Kernels.rmsnorm(xb, null, x, outputNorm, T, dim, c.rmsEps());
+            output.forward(xb, logitsBuf, T);
+        } else {
+            // only the last row's logits are needed
+            xLast.position((long) (T - 1) * dim);
+            Kernels.rmsnorm(xb, null, xLast, outputNorm, 1, dim, c.rmsEps());
+            output.forward(xb, logitsBuf, 1);
+        }
+    }
+
+    /** x (T, dim) = the embedding rows of the tokens (dequantized when the table is quantized). */
+    private void embed(int[] tokens, int off, int T) {
+        int dim = config.dim();
+        for (int t = 0; t < T; t++) {
+            long row = tokens[off + t];
+            if (embF32 != null) {
+                embF32.position(row * dim).get(embRow);
+                x.position((long) t * dim).put(embRow);
+            } else {
+                embeddingBytes.position(row * embeddingRowBytes);
+                x.position((long) t * dim);
+                Kernels.dequantize(embedding.type(), embeddingBytes, embeddingRowBytes, x, dim, dim);
+            }
+        }
+        embeddingBytes.position(0);
+        x.position(0);
+    }
+
+    /**
+     * Discards cache positions [keep, keep + discard) and moves the later ones down, re-rotating their
+     * keys (RoPE angles add up, so rotating by -discard moves a key to its new position).
+     * {@code used} is the number of positions filled before the shift.
+     */
+    public void shiftContext(int keep, int discard, int used) {
+        if (keep < 0 || discard <= 0 || keep + discard > used || used > ctx) {
+            throw new IllegalArgumentException("bad context shift keep=" + keep + " discard=" + discard + " used=" + used);
+        }
+        int moved = used - keep - discard;
+        if (moved == 0) return;
+        cache.move(keep + discard, keep, moved);
+        int[] shift = new int[moved];
+        java.util.Arrays.fill(shift, -discard);
+        try (IntPointer p = new IntPointer(shift)) {
+            for (int l = 0; l < layers.length; l++) {
+                FloatPointer kView = kViews[l].position((long) keep * config.kvDim());
+                Kernels.rope(kView, p, moved, config.nKvHeads(), config.headDim(), config.ropeTheta(), freqScale, ropeFreqs, halves);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+        for (FloatPointer p : new FloatPointer[]{x, xb, xb2, q, att, hb, hb2, logitsBuf}) p.close();
+    }
+}

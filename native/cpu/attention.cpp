@@ -1,0 +1,120 @@
+// Causal grouped-query attention against a KV cache. Compiled once per ISA (see Makefile).
+//
+// KV cache layout, one layer: k, v (ctx, KVH, D) f32 — position-major, so the K/V rows of T new
+// tokens (T, KVH, D) are one contiguous block at position pos that the K/V projections write into
+// directly; keys are stored after RoPE. Query head h reads KV head h / (H / KVH).
+#include <math.h>
+
+#include <vector>
+
+#include "common.h"
+#include "isa.h"
+#include "simd.h"
+
+namespace CORTADO_NS {
+
+using namespace cortado;
+using namespace cortado_simd;
+
+static const int64_t BQ = 16;  // query rows (tokens) per tile in prefill
+static const int64_t BK = 64;  // keys per tile: 64 * D floats stay in L1/L2 while the tile's rows read them
+
+// out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions pos .. pos+T-1; token t
+// sees keys [0, pos + t]. q (T, H, D); k, v the layer's cache (ctx, KVH, D) already holding
+// positions [0, pos + T). lse (T, H) receives each row's log-sum-exp of the scaled scores (nullable;
+// what a flash-attention backward needs to recompute the probabilities).
+// T = 1 (decode): exact two-pass softmax over the scores of one row per head.
+// T > 1 (prefill): flash-attention tiles — BQ tokens x the heads sharing one KV head against BK
+// keys at a time, with an online (running max, running sum) softmax.
+void attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v, int64_t T,
+                           int64_t pos, int64_t H, int64_t KVH, int64_t D, int threads) {
+    const float sc = 1.0f / sqrtf((float)D);
+    const int64_t group = H / KVH;
+    const int64_t kvstride = KVH * D;
+
+    if (T == 1) {
+        const int64_t n = pos + 1;
+#pragma omp parallel num_threads(threads_for(H * n * D, 1 << 14, threads))
+        {
+            std::vector<float> s((size_t)n);
+#pragma omp for schedule(static)
+            for (int64_t h = 0; h < H; h++) {
+                const float *qh = q + h * D;
+                const float *kh = k + (h / group) * D;
+                const float *vh = v + (h / group) * D;
+                float m = -INFINITY;
+                for (int64_t j = 0; j < n; j++) {
+                    s[j] = dot(qh, kh + j * kvstride, D) * sc;
+                    m = s[j] > m ? s[j] : m;
+                }
+                float l = 0.0f;
+                for (int64_t j = 0; j < n; j++) {
+                    s[j] = expf(s[j] - m);
+                    l += s[j];
+                }
+                float *o = out + h * D;
+                for (int64_t d = 0; d < D; d++) o[d] = 0.0f;
+                float inv = 1.0f / l;
+                for (int64_t j = 0; j < n; j++) axpy(o, s[j] * inv, vh + j * kvstride, D);
+                if (lse) lse[h] = m + logf(l);
+            }
+        }
+        return;
+    }
+
+    const int64_t qblocks = (T + BQ - 1) / BQ;
+    const int64_t items = KVH * qblocks;
+#pragma omp parallel num_threads(threads_for(items * BQ * (pos + T) * D, 1 << 16, threads))
+    {
+        const int64_t rows = BQ * group;
+        std::vector<float> acc((size_t)(rows * D)), mx((size_t)rows), sum((size_t)rows), s((size_t)BK);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < items; it++) {
+            const int64_t g = it % KVH, t0 = (it / KVH) * BQ;
+            const int64_t t1 = t0 + BQ < T ? t0 + BQ : T;
+            const int64_t nrows = (t1 - t0) * group;
+            for (int64_t r = 0; r < nrows; r++) {
+                mx[r] = -INFINITY;
+                sum[r] = 0.0f;
+            }
+            for (int64_t i = 0; i < nrows * D; i++) acc[i] = 0.0f;
+            const int64_t nkeys = pos + t1;  // the last token of the tile sees keys [0, pos + t1)
+            for (int64_t j0 = 0; j0 < nkeys; j0 += BK) {
+                for (int64_t r = 0; r < nrows; r++) {
+                    const int64_t t = t0 + r / group, h = g * group + r % group;
+                    const int64_t lim = pos + t + 1;  // keys this row may see
+                    if (j0 >= lim) continue;
+                    const int64_t j1 = j0 + BK < lim ? j0 + BK : lim;
+                    const float *qr = q + (t * H + h) * D;
+                    float m = mx[r];
+                    for (int64_t j = j0; j < j1; j++) {
+                        float x = dot(qr, k + j * kvstride + g * D, D) * sc;
+                        s[j - j0] = x;
+                        m = x > m ? x : m;
+                    }
+                    float c = expf(mx[r] - m);  // rescales what was summed under the old max
+                    float l = sum[r] * c;
+                    float *a = acc.data() + r * D;
+                    scale(a, c, D);
+                    for (int64_t j = j0; j < j1; j++) {
+                        float p = expf(s[j - j0] - m);
+                        l += p;
+                        axpy(a, p, v + j * kvstride + g * D, D);
+                    }
+                    mx[r] = m;
+                    sum[r] = l;
+                }
+            }
+            for (int64_t r = 0; r < nrows; r++) {
+                const int64_t t = t0 + r / group, h = g * group + r % group;
+                float *o = out + (t * H + h) * D;
+                const float *a = acc.data() + r * D;
+                float inv = 1.0f / sum[r];
+                for (int64_t d = 0; d < D; d++) o[d] = a[d] * inv;
+                if (lse) lse[t * H + h] = mx[r] + logf(sum[r]);
+            }
+        }
+    }
+}
+
+}  // namespace CORTADO_NS

@@ -1,0 +1,76 @@
+// Vector helpers for the transformer op files (norm, rope, attention, activation): dot products
+// and axpy on f32, AVX2+FMA when the namespace is compiled for it, plain loops otherwise.
+// Static inline functions: each ISA build of an op file gets its own copy.
+#ifndef CORTADO_SIMD_H
+#define CORTADO_SIMD_H
+
+#include <stdint.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace cortado_simd {
+
+#if defined(__AVX2__) && defined(__FMA__)
+static inline float hsum256(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+#endif
+
+// sum a[i] * b[i]
+static inline float dot(const float *a, const float *b, int64_t n) {
+    int64_t i = 0;
+    float s = 0.0f;
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s = hsum256(_mm256_add_ps(s0, s1));
+#endif
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+// y[i] = y[i] * c + a * x[i]   (the online-softmax accumulator update)
+static inline void scale_axpy(float *y, float c, float a, const float *x, int64_t n) {
+    int64_t i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 vc = _mm256_set1_ps(c), va = _mm256_set1_ps(a);
+    for (; i + 8 <= n; i += 8) {
+        __m256 yv = _mm256_mul_ps(_mm256_loadu_ps(y + i), vc);
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), yv));
+    }
+#endif
+    for (; i < n; i++) y[i] = y[i] * c + a * x[i];
+}
+
+// y[i] += a * x[i]
+static inline void axpy(float *y, float a, const float *x, int64_t n) {
+    int64_t i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 va = _mm256_set1_ps(a);
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+#endif
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
+// y[i] *= a
+static inline void scale(float *y, float a, int64_t n) {
+    int64_t i = 0;
+#if defined(__AVX2__)
+    __m256 va = _mm256_set1_ps(a);
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(va, _mm256_loadu_ps(y + i)));
+#endif
+    for (; i < n; i++) y[i] *= a;
+}
+
+}  // namespace cortado_simd
+
+#endif
