@@ -52,7 +52,8 @@ class SentencePieceBpeTest {
     /** llama.cpp's own test pairs for its SentencePiece vocabularies. */
     @Test
     void llamaCppVocabPairs() throws Exception {
-        for (String name : new String[] {"llama-spm", "phi-3"}  // baichuan has no test pairs) {
+        // baichuan has no test pairs
+        for (String name : new String[] {"llama-spm", "phi-3"}) {
             Path gguf = TestFiles.sharedFile("tokenizers/llama.cpp-vocab/ggml-vocab-" + name + ".gguf");
             Tokenizer t;
             try (GgufFile g = GgufFile.open(gguf)) {
