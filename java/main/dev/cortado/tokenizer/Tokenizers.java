@@ -2,6 +2,7 @@ package dev.cortado.tokenizer;
 
 import dev.cortado.CortadoException;
 import dev.cortado.tokenizer.spm.SentencePieceBpe;
+import dev.cortado.tokenizer.wpm.WordPiece;
 
 /** Makes a {@link Tokenizer} from the tokenizer data a model file carries. */
 public final class Tokenizers {
@@ -12,6 +13,7 @@ public final class Tokenizers {
         if (data == null) throw new CortadoException("the model carries no tokenizer (give one with --tokenizer)");
         return switch (data.model()) {
             case "llama" -> SentencePieceBpe.fromData(data);
+            case "bert" -> WordPiece.fromData(data);
             default -> throw new CortadoException("tokenizer model '" + data.model() + "' is not supported yet");
         };
     }
