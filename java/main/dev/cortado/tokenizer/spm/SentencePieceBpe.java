@@ -96,8 +96,9 @@ public final class SentencePieceBpe implements Tokenizer {
         for (String s : sp.keySet()) {
             if (!normalizedContents.contains(s)) rawSpecialsByFirstChar.computeIfAbsent(s.charAt(0), c -> new ArrayList<>()).add(s);
         }
-        for (String pattern : options.normalizedSpecials().keySet()) {
-            if (!pattern.isEmpty()) normalizedPatternsByFirstChar.computeIfAbsent(pattern.charAt(0), c -> new ArrayList<>()).add(pattern);
+        for (var e : options.normalizedSpecials().entrySet()) {
+            String pattern = e.getKey();
+            if (!pattern.isEmpty() && sp.containsKey(e.getValue())) normalizedPatternsByFirstChar.computeIfAbsent(pattern.charAt(0), c -> new ArrayList<>()).add(pattern);
         }
         rawSpecialsByFirstChar.values().forEach(l -> l.sort((a, b) -> b.length() - a.length()));
         normalizedPatternsByFirstChar.values().forEach(l -> l.sort((a, b) -> b.length() - a.length()));

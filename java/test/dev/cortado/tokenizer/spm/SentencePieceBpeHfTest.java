@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cortado.TestFiles;
 import dev.cortado.tokenizer.Tokenizer;
-import dev.cortado.tokenizer.TokenizerFiles;
 import dev.cortado.tokenizer.Tokenizers;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * SentencePiece-style tokenizer.json files read through TokenizerFiles and encoded by SentencePieceBpe
+ * SentencePiece-style tokenizer.json files loaded by Tokenizers.load (TokenizerFiles + the file's options) and encoded by SentencePieceBpe
  * against what Hugging Face's own library makes of the same text: ids without and with the special
  * tokens the post-processor adds, and the decoded text. The frozen cases in testdata/tokenizers/ run
  * always; {@code -Dcortado.hfSpmExpected=DIR} adds a full set made by tools/check-hf-spm.sh.
@@ -52,8 +51,7 @@ class SentencePieceBpeHfTest {
         for (Path f : files) {
             JsonNode root = new ObjectMapper().readTree(f.toFile());
             Path json = TestFiles.sharedFile(root.get("tokenizer").asText());
-            Path config = json.resolveSibling("tokenizer_config.json");
-            Tokenizer t = Tokenizers.of(TokenizerFiles.fromHuggingFace(json, Files.exists(config) ? config : null));
+            Tokenizer t = Tokenizers.load(json.toString());
             int n = 0, ids = 0, model = 0, decoded = 0;
             String first = null;
             for (JsonNode c : root.get("cases")) {
