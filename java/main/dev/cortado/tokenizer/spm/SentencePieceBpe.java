@@ -166,7 +166,8 @@ public final class SentencePieceBpe implements Tokenizer {
         }
     }
 
-    private Encoding encodeWithOffsets(String text, Set<String> allowed) {
+    /** Ids with offsets, recognising only the special tokens in {@code allowed}. */
+    public Encoding encodeWithOffsets(String text, Set<String> allowed) {
         Out out = new Out();
         int runStart = 0;
         for (int i = 0; ; ) {

@@ -109,7 +109,8 @@ public final class WordPiece implements Tokenizer {
         return out.toIntArray();
     }
 
-    private Encoding encodeWithOffsets(String text, Set<String> allowed) {
+    /** Ids with offsets, recognising only the special tokens in {@code allowed}. */
+    public Encoding encodeWithOffsets(String text, Set<String> allowed) {
         IntArrayList out = new IntArrayList(), starts = new IntArrayList(), ends = new IntArrayList();
         int runStart = 0;
         for (int i = 0; i <= text.length(); ) {
