@@ -48,17 +48,40 @@ for (const f of ['tinyshakespeare.txt', 'war-and-peace.txt', 'kjv.txt']) {
 const unique = [...new Set(texts)];
 
 fs.mkdirSync(outDir, { recursive: true });
-for (const [name, rel] of tokenizers) {
-  const file = path.join(shared, rel);
+// full: variants of the Mistral file, written beside the output, for the options no shared file uses:
+// a Metaspace pre-tokenizer (prepend_scheme first / always) instead of Prepend, and lstrip/rstrip added tokens.
+const variants = [];
+const mistral = path.join(shared, 'tokenizers/hf/mistral-7b-v0.1-like/tokenizer.json');
+if (full && fs.existsSync(mistral)) {
+  for (const scheme of ['first', 'always']) {
+    const j = JSON.parse(fs.readFileSync(mistral, 'utf8'));
+    j.normalizer = null;
+    j.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split: false };
+    j.decoder = { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'Metaspace', replacement: '\u2581', prepend_scheme: scheme, split: false }] };
+    const dir = path.join(outDir, 'variant-metaspace-' + scheme);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(j));
+    variants.push(['variant-metaspace-' + scheme, path.join(dir, 'tokenizer.json')]);
+  }
+  const j = JSON.parse(fs.readFileSync(mistral, 'utf8'));
+  for (const a of j.added_tokens) if (a.content === '</s>') { a.lstrip = true; a.rstrip = true; }
+  const dir = path.join(outDir, 'variant-strip');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(j));
+  variants.push(['variant-strip', path.join(dir, 'tokenizer.json')]);
+}
+for (const [name, rel] of [...tokenizers, ...variants]) {
+  const file = path.isAbsolute(rel) ? rel : path.join(shared, rel);
   if (!fs.existsSync(file)) { console.log(`skip ${name}: ${file} is absent`); continue; }
   const t = Tokenizer.fromFile(file);
   // HF renders added tokens oddly when they are "normalized"; decoded text is compared only without them.
+  const isVariant = variants.some(v => v[0] === name);  // made-up decoders: compare ids only
   const added = new Set((JSON.parse(fs.readFileSync(file, 'utf8')).added_tokens || []).map(a => a.id));
   const cases = [];
   for (const text of unique) {
     const ids = (await t.encode(text, null, { addSpecialTokens: false })).getIds();
     const model = (await t.encode(text, null, { addSpecialTokens: true })).getIds();
-    const decoded = ids.some(id => added.has(id)) ? null : await t.decode(ids, true);
+    const decoded = isVariant || ids.some(id => added.has(id)) ? null : await t.decode(ids, true);
     cases.push({ text, ids, model, decoded });
   }
   const out = { note: 'decoded: HF decode(ids, skipSpecialTokens) when ids hold no added token, else null', generator: 'tokenizers@0.23.2 (npm), tools/hf-spm-expected.mjs ' + mode, tokenizer: rel, cases };
