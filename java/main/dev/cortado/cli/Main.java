@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Tokenizers and large language models in Java, on hand-written C++ and CUDA kernels.",
         subcommands = {InspectCommand.class, ConvertCommand.class, QuantizeCommand.class,
+            TokenizeCommand.class,
             GenerateCommand.class,
             LogitsCommand.class,
             LoraCommand.class,
