@@ -6,6 +6,7 @@ import dev.cortado.io.gguf.GgufMetadata;
 import dev.cortado.model.ModelFile;
 import dev.cortado.model.ModelLoader;
 import dev.cortado.tokenizer.spm.HfSpmOptions;
+import dev.cortado.tokenizer.bpe.ByteLevelBpe;
 import dev.cortado.tokenizer.spm.SentencePieceBpe;
 import dev.cortado.tokenizer.wpm.WordPiece;
 
@@ -29,7 +30,6 @@ public final class Tokenizers {
     /** The tiktoken encodings {@link #load} knows by name. */
     public static final List<String> TIKTOKEN_NAMES = List.of("r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base");
     private static final String TIKTOKEN = "dev.cortado.tokenizer.tiktoken.Tiktoken";
-    private static final String BYTE_LEVEL_BPE = "dev.cortado.tokenizer.bpe.ByteLevelBpe";
     private static final Pattern WITH_VOCAB = Pattern.compile("(.+):([0-9]{1,9})");
     static final String ACCEPTED = "give a tiktoken name (" + String.join(", ", TIKTOKEN_NAMES) + "), a .tiktoken file, "
             + "a tokenizer.json or a directory holding one, a .gguf file, a llama2.c tokenizer.bin (optionally PATH:VOCAB_SIZE), "
@@ -43,7 +43,7 @@ public final class Tokenizers {
         return switch (data.model()) {
             case "llama" -> SentencePieceBpe.fromData(data);
             case "bert" -> WordPiece.fromData(data);
-            case "gpt2" -> reflect(BYTE_LEVEL_BPE, "fromData", TokenizerData.class, data, "a byte-level BPE (\"gpt2\") vocabulary");
+            case "gpt2" -> ByteLevelBpe.fromData(data, null);
             default -> throw new CortadoException("tokenizer model '" + data.model() + "' is not supported yet");
         };
     }
@@ -94,7 +94,7 @@ public final class Tokenizers {
         TokenizerData data = TokenizerFiles.fromHuggingFace(json, Files.isRegularFile(cfg) ? cfg : null);
         return switch (data.model()) {
             case "llama" -> SentencePieceBpe.fromData(data, HfSpmOptions.of(Json.read(json)));
-            case "gpt2" -> reflect(BYTE_LEVEL_BPE, "fromHuggingFace", Path.class, json, "a byte-level BPE tokenizer.json");
+            case "gpt2" -> ByteLevelBpe.fromHuggingFace(json);
             default -> of(data);
         };
     }
@@ -108,7 +108,7 @@ public final class Tokenizers {
             return switch (data.model()) {
                 case "llama" -> SentencePieceBpe.fromData(data, md.getBool("tokenizer.ggml.add_space_prefix", true));
                 case "bert" -> WordPiece.fromData(data, id(md, "tokenizer.ggml.cls_token_id", data), id(md, "tokenizer.ggml.seperator_token_id", data));
-                case "gpt2" -> reflect(BYTE_LEVEL_BPE, "fromGguf", GgufMetadata.class, md, "a GGUF \"gpt2\" vocabulary");
+                case "gpt2" -> ByteLevelBpe.fromGguf(md);
                 default -> of(data);
             };
         }
