@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Tokenizers and large language models in Java, on hand-written C++ and CUDA kernels.",
-        subcommands = {InspectCommand.class, ConvertCommand.class, QuantizeCommand.class,
+        subcommands = {InspectCommand.class, ConvertCommand.class, QuantizeCommand.class, TokenizerCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
