@@ -6,7 +6,8 @@
 # Every 50th line of each corpus is held out (never trained on); compression is UTF-8 bytes per token
 # on those lines, each encoded alone. Byte-level BPE with the GPT-2 pattern on Cortado's and HF's side
 # (HF's train(files) takes no trainer options: default BpeTrainer, vocab 30,000, min frequency 0).
-# Wall time and peak RSS from /usr/bin/time. Prints a Markdown table.
+# Wall time and peak RSS from /usr/bin/time (Cortado runs with CORTADO_JAVA_OPTS, default -Xmx512m).
+# Prints a Markdown table.
 # Usage: tools/bench/tokenizer-train.sh [small|big|all]   (from the repository root, after `make`)
 set -euo pipefail
 which=${1:-all}
@@ -41,8 +42,8 @@ assemble_big() {
   # top up with JDK sources if the system text was not enough
   local size; size=$(stat -c %s "$out")
   if [ "$size" -lt 215000000 ]; then
-    local src; src=$(ls /usr/lib/jvm/*/lib/src.zip /usr/lib/jvm/*/src.zip 2>/dev/null | head -1)
-    [ -n "$src" ] && unzip -p "$src" '*.java' | head -c $((220000000 - size)) >> "$out"
+    local src; src=$(ls -L /usr/lib/jvm/*/lib/src.zip /usr/lib/jvm/*/src.zip 2>/dev/null | head -1 || true)
+    [ -n "$src" ] && { unzip -p "$src" "*.java" 2>/dev/null || true; } | head -c $((220000000 - size)) >> "$out"
   fi
   cat "$shared"/corpus/*.txt >> "$out"
 }
@@ -67,7 +68,7 @@ run_corpus() {
   echo '|---|---|---:|---:|---:|---:|'
   for v in 30000 8000; do
     rm -rf "$work/cortado-$name-$v"
-    read -r s k < <(measure env CORTADO_JAVA_OPTS="${CORTADO_JAVA_OPTS:-}" tools/cortado tokenizer train --input "$train" \
+    read -r s k < <(measure env CORTADO_JAVA_OPTS="${CORTADO_JAVA_OPTS:--Xmx512m}" tools/cortado tokenizer train --input "$train" \
         --vocab-size $v --out "$work/cortado-$name-$v" --held-out 0)
     read -r t b < <(node "$here/tokenizer-train-hf.mjs" count "$work/cortado-$name-$v/tokenizer.json" "$held")
     row "$name" "Cortado" $v "$s" "$k" "$t" "$b"
