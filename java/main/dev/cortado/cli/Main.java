@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Tokenizers and large language models in Java, on hand-written C++ and CUDA kernels.",
         subcommands = {InspectCommand.class, ConvertCommand.class, QuantizeCommand.class,
             TokenizeCommand.class,
+            TokenizerCommand.class,
             GenerateCommand.class,
             LogitsCommand.class,
             LoraCommand.class,

@@ -18,6 +18,7 @@ final class ProgressBar implements Progress {
     private long done;
     private long startNanos;
     private long lastDraw;
+    private java.util.function.Supplier<String> detail = () -> "";
 
     ProgressBar(PrintStream out, boolean terminal) {
         this.out = out;
@@ -26,6 +27,12 @@ final class ProgressBar implements Progress {
 
     static ProgressBar stderr() {
         return new ProgressBar(System.err, System.console() != null && !"dumb".equals(System.getenv("TERM")));
+    }
+
+    /** Extra live counters drawn after the rate (e.g. words counted, merges done). */
+    ProgressBar withDetail(java.util.function.Supplier<String> detail) {
+        this.detail = detail;
+        return this;
     }
 
     @Override
@@ -62,6 +69,8 @@ final class ProgressBar implements Progress {
         sb.append(human(done)).append(total > 0 ? "/" + human(total) : "").append(' ');
         sb.append(human((long) rate)).append("/s");
         if (total > 0 && rate > 0 && done < total) sb.append(" ETA ").append(duration((total - done) / rate));
+        String d = detail.get();
+        if (!d.isEmpty()) sb.append(" | ").append(d);
         sb.append("\u001b[K");
         out.print(sb);
         out.flush();
@@ -74,7 +83,8 @@ final class ProgressBar implements Progress {
             draw(System.nanoTime());
             out.println();
         } else {
-            out.printf(Locale.ROOT, "%s: %s in %.1f s%n", what, human(done), secs);
+            String d = detail.get();
+            out.printf(Locale.ROOT, "%s: %s in %.1f s%s%n", what, human(done), secs, d.isEmpty() ? "" : " (" + d + ")");
         }
     }
 

@@ -1,0 +1,45 @@
+package dev.cortado.tokenizer.train;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A {@link Pretokenizer} over java.util.regex: the pieces are the regex's successive matches; text
+ * between matches (which the usual patterns never leave) is a piece of its own so no byte is lost.
+ */
+final class RegexPretokenizer implements Pretokenizer {
+    private final Pattern pattern;
+    private final String hfSplitRegex;
+
+    RegexPretokenizer(String regex, String hfSplitRegex) {
+        this.pattern = Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
+        this.hfSplitRegex = hfSplitRegex;
+    }
+
+    @Override
+    public Splitter newSplitter() {
+        Matcher m = pattern.matcher("");
+        return (text, sink) -> {
+            m.reset(text);
+            int last = 0;
+            while (m.find()) {
+                int s = m.start(), e = m.end();
+                if (e == s) continue;
+                if (s > last) sink.piece(text, last, s);
+                sink.piece(text, s, e);
+                last = e;
+            }
+            if (last < text.length()) sink.piece(text, last, text.length());
+        };
+    }
+
+    @Override
+    public String hfSplitRegex() {
+        return hfSplitRegex;
+    }
+
+    @Override
+    public String pattern() {
+        return pattern.pattern();
+    }
+}
