@@ -93,11 +93,16 @@ class BpeTrainerTest {
             checkStructure(out.resolve("tokenizer.json"), vocab, List.of("<|endoftext|>", "<|im_start|>"));
             checkTiktoken(out, r.tokenizer());
             ReferenceBpe.Encoder enc = new ReferenceBpe.Encoder(out.resolve("tokenizer.json"), PreTokenizers.GPT2);
+            // Cortado's own encoder loads the written tokenizer.json and agrees with the reference
+            dev.cortado.tokenizer.Tokenizer cortado = dev.cortado.tokenizer.bpe.ByteLevelBpe.fromHuggingFace(out.resolve("tokenizer.json"));
             long tokens = 0, bytes = 0;
             for (String line : lines) {
                 List<Integer> ids = enc.encode(line + "\n");
                 assertFalse(ids.contains(null), line);
                 assertArrayEquals((line + "\n").getBytes(StandardCharsets.UTF_8), enc.decode(ids), line);
+                int[] mine = cortado.encode(line + "\n");
+                assertArrayEquals(ids.stream().mapToInt(Integer::intValue).toArray(), mine, line);
+                assertEquals(line + "\n", cortado.decode(mine), line);
                 tokens += ids.size();
                 bytes += line.length() + 1;
             }
