@@ -31,13 +31,16 @@ namespace {
 // ---- weight formats: the bytes of a row, and elements [k0, k0 + n) of it as floats ----------
 // k0 and n are multiples of QK, except at the end of a row for the plain float types.
 
+// Q8 marks the types with an int8 dot product against 8-bit activations (AVX2, T <= 3; see below).
 struct F32W {
+    static constexpr bool Q8 = false;
     static constexpr int QK = 1;
     static int64_t row_bytes(int64_t C) { return 4 * C; }
     static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) { memcpy(y, row + 4 * k0, 4 * n); }
 };
 
 struct F16W {
+    static constexpr bool Q8 = false;
     static constexpr int QK = 1;
     static int64_t row_bytes(int64_t C) { return 2 * C; }
     static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) {
@@ -51,6 +54,7 @@ struct F16W {
 };
 
 struct BF16W {
+    static constexpr bool Q8 = false;
     static constexpr int QK = 1;
     static int64_t row_bytes(int64_t C) { return 2 * C; }
     static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) {
@@ -68,6 +72,7 @@ struct BF16W {
 
 template <int QKV, int BYTES, void (*BLOCK)(const uint8_t *, float *)>
 struct BlockW {
+    static constexpr bool Q8 = false;
     static constexpr int QK = QKV;
     static int64_t row_bytes(int64_t C) { return C / QK * BYTES; }
     static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) {
@@ -77,6 +82,7 @@ struct BlockW {
 };
 
 struct NF4W {
+    static constexpr bool Q8 = false;
     static constexpr int QK = 64;
     static int64_t row_bytes(int64_t C) { return nf4_row_bytes(C); }
     static void span(const uint8_t *row, int64_t C, int64_t k0, int64_t n, float *y) { nf4_row_span(row, C, k0, n, y); }
@@ -203,9 +209,197 @@ void fwd_tile(const uint8_t *w, const float *x, float *y, int64_t C, int64_t OC,
     }
 }
 
+// ---- T <= 3 (decoding) for the common quantized types: int8 dot products ----------------------
+// Decoding one token streams the whole weight matrix once, so it is bound by how fast the weights can
+// be decoded and multiplied, not by FLOPs: decoding into floats costs ~4 instructions per weight.
+// Like llama.cpp, x is quantized to 8 bits per block of 32 (an int8 q, a float scale d = amax / 127,
+// and s = d * sum(q)), and whole weight blocks are multiplied in int8 with vpmaddubsw / vpmaddwd,
+// one float FMA per 32 weights. The extra error is x's rounding: at most d / 2 per element
+// (normalised error ~1e-3, see MatmulKernelsTest).
+#if defined(__AVX2__)
+struct XQ8 {
+    const int8_t *q;
+    const float *d, *s;
+};
+
+inline float hsum8(__m256 v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+inline float hmax8(__m256 v) {
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+// x (C floats, C a multiple of 32) -> q (C int8), d and s (C / 32 floats).
+void quantize_x_q8(const float *x, int64_t C, int8_t *q, float *d, float *s) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int64_t b = 0; b < C / 32; b++) {
+        const float *xb = x + 32 * b;
+        __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8), v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                                 _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+        const float amax = hmax8(m);
+        const float dd = amax / 127.0f;
+        const __m256 id = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
+        __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, id)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, id));
+        __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, id)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, id));
+        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+        __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        _mm256_storeu_si256((__m256i *)(q + 32 * b), _mm256_permutevar8x32_epi32(packed, order));
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+        d[b] = dd;
+        s[b] = dd * (float)_mm_cvtsi128_si32(s4);
+    }
+}
+
+// Sum of products of 32 unsigned (< 128) weight bytes with 32 signed x bytes, as 8 int32 -> float.
+inline __m256 dot_u8s8(__m256i w, __m256i x) {
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)));
+}
+
+inline float half_at(const uint8_t *p) { return _cvtsh_ss(load_u16(p)); }
+
+float dot_q8_0(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const int64_t nb = C / 32;
+    int64_t b = 0;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 34 * i;
+        __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 2)), q = _mm256_loadu_si256((const __m256i *)(x.q + 32 * i));
+        // |w| * (q with w's sign): maddubs wants its first operand unsigned
+        return _mm256_mul_ps(dot_u8s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), _mm256_set1_ps(half_at(blk) * x.d[i]));
+    };
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+float dot_q4_0(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;  // sum over blocks of dw * dx * sum(q): the "- 8" of every weight
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 18 * i;
+        const float dw = half_at(blk);
+        corr += dw * x.s[i];
+        return _mm256_mul_ps(dot_u8s8(nibbles_32(blk + 2), _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))),
+                             _mm256_set1_ps(dw * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) - 8 * corr;
+}
+
+float dot_q4_k(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;  // sum of dmin * m * s over sub-blocks
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t sb = 0; sb < C / 256; sb++) {
+        const uint8_t *blk = row + 144 * sb;
+        const float d = half_at(blk), dmin = half_at(blk + 2);
+        const uint8_t *scales = blk + 4, *qs = blk + 16;
+        for (int p = 0; p < 4; p++) {
+            const int64_t xb = 8 * sb + 2 * p;
+            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+            int sc0, m0, sc1, m1;
+            scale_min_k4(2 * p, scales, &sc0, &m0);
+            scale_min_k4(2 * p + 1, scales, &sc1, &m1);
+            __m256 lo = dot_u8s8(_mm256_and_si256(q, m4), _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb)));
+            __m256 hi = dot_u8s8(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb + 32)));
+            acc0 = _mm256_fmadd_ps(lo, _mm256_set1_ps(d * sc0 * x.d[xb]), acc0);
+            acc1 = _mm256_fmadd_ps(hi, _mm256_set1_ps(d * sc1 * x.d[xb + 1]), acc1);
+            corr += dmin * (m0 * x.s[xb] + m1 * x.s[xb + 1]);
+        }
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1)) - corr;
+}
+
+float dot_q6_k(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), k32 = _mm256_set1_epi8(32);
+    for (int64_t sb = 0; sb < C / 256; sb++) {
+        const uint8_t *blk = row + 210 * sb;
+        const float d = half_at(blk + 208);
+        const uint8_t *ql = blk, *qh = blk + 128;
+        const int8_t *sc = (const int8_t *)(blk + 192);
+        for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8) {
+            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+            __m256i qv[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4))};
+            for (int k = 0; k < 4; k++) {
+                const int64_t xb = 8 * sb + 4 * half + k;
+                __m256i xq = _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb));
+                // pairs of (q - 32) * x as int16, then each half (16 weights) times its scale
+                __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(qv[k], xq), _mm256_maddubs_epi16(k32, xq));
+                __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+                __m256 f = _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, scv));
+                if (k & 1) acc1 = _mm256_fmadd_ps(f, _mm256_set1_ps(d * x.d[xb]), acc1);
+                else acc0 = _mm256_fmadd_ps(f, _mm256_set1_ps(d * x.d[xb]), acc0);
+            }
+        }
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+template <float (*DOT)(const uint8_t *, int64_t, const XQ8 &)>
+struct Q8Dot {
+    static float dot(const uint8_t *row, int64_t C, const XQ8 &x) { return DOT(row, C, x); }
+};
+
+// y (T, OC) for T <= 3 through the int8 dots; rows of W split across threads.
+template <class W>
+void forward_q8(const uint8_t *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads) {
+    const int64_t nb = C / 32;
+    int8_t *q = (int8_t *)malloc((size_t)(T * C));
+    float *ds = (float *)malloc((size_t)(2 * T * nb) * sizeof(float));
+    if (!q || !ds) abort();  // a few KB: failing here means the process is already lost
+    XQ8 xs[3];
+    for (int64_t t = 0; t < T; t++) {
+        quantize_x_q8(x + t * C, C, q + t * C, ds + 2 * t * nb, ds + (2 * t + 1) * nb);
+        xs[t] = XQ8{q + t * C, ds + 2 * t * nb, ds + (2 * t + 1) * nb};
+    }
+    const int64_t rb = W::row_bytes(C);
+#pragma omp parallel for num_threads(threads_for(C * OC, 1 << 17, threads)) schedule(static)
+    for (int64_t o = 0; o < OC; o++) {
+        const uint8_t *row = w + o * rb;
+        for (int64_t t = 0; t < T; t++) y[t * OC + o] = W::dot(row, C, xs[t]);
+    }
+    free(q);
+    free(ds);
+}
+#endif
+
 template <class W>
 void forward(const void *wv, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads) {
     const uint8_t *w = (const uint8_t *)wv;
+#if defined(__AVX2__)
+    if constexpr (W::Q8) {
+        if (T <= 3) {
+            forward_q8<W>(w, x, y, T, C, OC, threads);
+            return;
+        }
+    }
+#endif
     // Few rows of x: panels of 4 rows of W (they stay in L1) streamed once; many: 64-row panels in
     // L2, each reused by every row of x in the tile.
     const int64_t NB = T <= 3 ? 4 : 64;
@@ -322,14 +516,26 @@ void backward_x(const void *wv, const float *dy, float *dx, int64_t T, int64_t C
     }
 }
 
+// The types with int8 dots (AVX2): the block decoder for T > 3 and backward, the dot for T <= 3.
+#if defined(__AVX2__)
+template <int QKV, int BYTES, void (*BLOCK)(const uint8_t *, float *), float (*DOT)(const uint8_t *, int64_t, const XQ8 &)>
+struct BlockQ8W : BlockW<QKV, BYTES, BLOCK>, Q8Dot<DOT> {
+    static constexpr bool Q8 = true;
+};
+using Q8_0W = BlockQ8W<32, 34, block_q8_0, dot_q8_0>;
+using Q4_0W = BlockQ8W<32, 18, block_q4_0, dot_q4_0>;
+using Q4_KW = BlockQ8W<256, 144, block_q4_k, dot_q4_k>;
+using Q6_KW = BlockQ8W<256, 210, block_q6_k, dot_q6_k>;
+#else
 using Q8_0W = BlockW<32, 34, block_q8_0>;
 using Q4_0W = BlockW<32, 18, block_q4_0>;
+using Q4_KW = BlockW<256, 144, block_q4_k>;
+using Q6_KW = BlockW<256, 210, block_q6_k>;
+#endif
 using Q4_1W = BlockW<32, 20, block_q4_1>;
 using Q5_0W = BlockW<32, 22, block_q5_0>;
 using Q5_1W = BlockW<32, 24, block_q5_1>;
-using Q4_KW = BlockW<256, 144, block_q4_k>;
 using Q5_KW = BlockW<256, 176, block_q5_k>;
-using Q6_KW = BlockW<256, 210, block_q6_k>;
 
 }  // namespace
 
