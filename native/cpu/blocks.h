@@ -18,7 +18,15 @@ using namespace cortado;
 
 inline uint16_t load_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 inline uint32_t load_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-inline float load_half(const uint8_t *p) { return f16_to_f32(load_u16(p)); }
+// F16C where the build has it (one instruction, as ggml's GGML_FP16_TO_FP32 on x86); the same float
+// for every non-NaN half.
+inline float load_half(const uint8_t *p) {
+#if defined(__F16C__)
+    return _cvtsh_ss(load_u16(p));
+#else
+    return f16_to_f32(load_u16(p));
+#endif
+}
 
 // Q4_K / Q5_K: 6-bit scale and min of sub-block j from the 12 packed bytes.
 inline void scale_min_k4(int j, const uint8_t *q, int *d, int *m) {

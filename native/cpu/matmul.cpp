@@ -3,12 +3,16 @@
 //   matmul_backward_x_<type>: dx (T, C) = dy (T, OC) . W      (overwrites dx)
 // Compiled once per ISA (see Makefile).
 //
-// One design serves every type: W is decoded on the fly, a panel of rows x a span of columns at a
-// time, into a small float buffer that stays in cache (L1 for T <= 3, L2 otherwise), with exactly the
-// dequantize kernels' floats (blocks.h); register-tiled FMA micro-kernels then reuse each decoded
-// weight for every row of x. Activations stay float: the only error is float accumulation (no 8-bit
-// activation quantization as in llama.cpp; measured, decoding into FMA keeps T = 1 at the memory
-// bandwidth and T > 1 near the FMA peak, see tools/bench/matmul.sh).
+// One design serves every type and direction: W is decoded on the fly, a panel of rows x a span of
+// columns at a time, into a small float buffer that stays in cache (L1 for T <= 3, L2 otherwise),
+// with exactly the dequantize kernels' floats (blocks.h); register-tiled FMA micro-kernels then reuse
+// each decoded weight for every row of x. Activations stay float: the only error is float
+// accumulation. Prefill (T > 3) is compute-bound and runs near the FMA peak this way (faster than
+// int8 products on AVX2, which has no int8 dot instruction to beat two 8-wide FMAs per cycle).
+//
+// Exception, measured: decoding (T <= 3) of the GGML block types on AVX2. Decoding to floats costs
+// about one instruction per weight, which is slower than memory; there x is quantized to 8 bits per
+// block of 32 and weight blocks are multiplied in int8 as llama.cpp does (see forward_q8 below).
 //
 // Forward: the dot-product form (both x and the panel are contiguous along C), a micro-tile of up to
 // 3 rows of x by 4 rows of W keeps 12 vector accumulators over a span of C, then reduces them
@@ -266,8 +270,6 @@ inline __m256 dot_u8s8(__m256i w, __m256i x) {
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)));
 }
 
-inline float half_at(const uint8_t *p) { return _cvtsh_ss(load_u16(p)); }
-
 float dot_q8_0(const uint8_t *row, int64_t C, const XQ8 &x) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     const int64_t nb = C / 32;
@@ -276,7 +278,7 @@ float dot_q8_0(const uint8_t *row, int64_t C, const XQ8 &x) {
         const uint8_t *blk = row + 34 * i;
         __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 2)), q = _mm256_loadu_si256((const __m256i *)(x.q + 32 * i));
         // |w| * (q with w's sign): maddubs wants its first operand unsigned
-        return _mm256_mul_ps(dot_u8s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), _mm256_set1_ps(half_at(blk) * x.d[i]));
+        return _mm256_mul_ps(dot_u8s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), _mm256_set1_ps(load_half(blk) * x.d[i]));
     };
     for (; b + 2 <= nb; b += 2) {
         acc0 = _mm256_add_ps(acc0, one(b));
@@ -292,7 +294,7 @@ float dot_q4_0(const uint8_t *row, int64_t C, const XQ8 &x) {
     const int64_t nb = C / 32;
     auto one = [&](int64_t i) {
         const uint8_t *blk = row + 18 * i;
-        const float dw = half_at(blk);
+        const float dw = load_half(blk);
         corr += dw * x.s[i];
         return _mm256_mul_ps(dot_u8s8(nibbles_32(blk + 2), _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))),
                              _mm256_set1_ps(dw * x.d[i]));
@@ -312,7 +314,7 @@ float dot_q4_k(const uint8_t *row, int64_t C, const XQ8 &x) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     for (int64_t sb = 0; sb < C / 256; sb++) {
         const uint8_t *blk = row + 144 * sb;
-        const float d = half_at(blk), dmin = half_at(blk + 2);
+        const float d = load_half(blk), dmin = load_half(blk + 2);
         const uint8_t *scales = blk + 4, *qs = blk + 16;
         for (int p = 0; p < 4; p++) {
             const int64_t xb = 8 * sb + 2 * p;
@@ -330,12 +332,103 @@ float dot_q4_k(const uint8_t *row, int64_t C, const XQ8 &x) {
     return hsum8(_mm256_add_ps(acc0, acc1)) - corr;
 }
 
+// Q4_1: d * q + m. Sum over a block = d * dx * sum(q * xq) + m * s.
+float dot_q4_1(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 20 * i;
+        corr += load_half(blk + 2) * x.s[i];
+        return _mm256_mul_ps(dot_u8s8(nibbles_32(blk + 4), _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))),
+                             _mm256_set1_ps(load_half(blk) * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) + corr;
+}
+
+// Q5_0: d * (q - 16), q = nibble | fifth bit (0..31).
+float dot_q5_0(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 22 * i;
+        const float dw = load_half(blk);
+        corr += dw * x.s[i];
+        __m256i q = _mm256_or_si256(nibbles_32(blk + 6), fifth_bits(load_u32(blk + 2)));
+        return _mm256_mul_ps(dot_u8s8(q, _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))), _mm256_set1_ps(dw * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) - 16 * corr;
+}
+
+// Q5_1: d * q + m, q = nibble | fifth bit.
+float dot_q5_1(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 24 * i;
+        corr += load_half(blk + 2) * x.s[i];
+        __m256i q = _mm256_or_si256(nibbles_32(blk + 8), fifth_bits(load_u32(blk + 4)));
+        return _mm256_mul_ps(dot_u8s8(q, _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))), _mm256_set1_ps(load_half(blk) * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) + corr;
+}
+
+// Q5_K: as Q4_K with a fifth bit per weight from qh.
+float dot_q5_k(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
+    for (int64_t sb = 0; sb < C / 256; sb++) {
+        const uint8_t *blk = row + 176 * sb;
+        const float d = load_half(blk), dmin = load_half(blk + 2);
+        const uint8_t *scales = blk + 4, *ql = blk + 48;
+        const __m256i h = _mm256_loadu_si256((const __m256i *)(blk + 16));
+        for (int p = 0; p < 4; p++) {
+            const int64_t xb = 8 * sb + 2 * p;
+            const __m256i s1 = _mm256_set1_epi8((char)(1 << (2 * p))), s2 = _mm256_set1_epi8((char)(2 << (2 * p)));
+            __m256i q = _mm256_loadu_si256((const __m256i *)(ql + 32 * p));
+            __m256i h1 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(h, s1), s1), sixteen);
+            __m256i h2 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(h, s2), s2), sixteen);
+            int sc0, m0, sc1, m1;
+            scale_min_k4(2 * p, scales, &sc0, &m0);
+            scale_min_k4(2 * p + 1, scales, &sc1, &m1);
+            __m256 lo = dot_u8s8(_mm256_or_si256(_mm256_and_si256(q, m4), h1), _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb)));
+            __m256 hi = dot_u8s8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h2),
+                                 _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb + 32)));
+            acc0 = _mm256_fmadd_ps(lo, _mm256_set1_ps(d * sc0 * x.d[xb]), acc0);
+            acc1 = _mm256_fmadd_ps(hi, _mm256_set1_ps(d * sc1 * x.d[xb + 1]), acc1);
+            corr += dmin * (m0 * x.s[xb] + m1 * x.s[xb + 1]);
+        }
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1)) - corr;
+}
+
 float dot_q6_k(const uint8_t *row, int64_t C, const XQ8 &x) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), k32 = _mm256_set1_epi8(32);
     for (int64_t sb = 0; sb < C / 256; sb++) {
         const uint8_t *blk = row + 210 * sb;
-        const float d = half_at(blk + 208);
+        const float d = load_half(blk + 208);
         const uint8_t *ql = blk, *qh = blk + 128;
         const int8_t *sc = (const int8_t *)(blk + 192);
         for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8) {
@@ -416,7 +509,8 @@ void forward(const void *wv, const float *x, float *y, int64_t T, int64_t C, int
 #pragma omp for schedule(static)
         for (int64_t tile = 0; tile < tiles; tile++) {
             const int64_t o0 = (tile % n_o) * NB, t0 = (tile / n_o) * TB;
-            if (panel && t0 < T) fwd_tile<W>(w, x, y, C, OC, o0, std::min(NB, OC - o0), t0, std::min(TB, T - t0), panel);
+            if (!panel) abort();  // under 300 KB: failing here means the process is already lost
+            if (t0 < T) fwd_tile<W>(w, x, y, C, OC, o0, std::min(NB, OC - o0), t0, std::min(TB, T - t0), panel);
         }
         free(panel);
     }
@@ -510,7 +604,8 @@ void backward_x(const void *wv, const float *dy, float *dx, int64_t T, int64_t C
 #pragma omp for schedule(static)
         for (int64_t tile = 0; tile < tiles; tile++) {
             const int64_t c0 = (tile % n_c) * CB, t0 = (tile / n_c) * TB;
-            if (panel && t0 < T) bwd_tile<W>(w, dy, dx, C, OC, c0, std::min(CB, C - c0), t0, std::min(TB, T - t0), panel);
+            if (!panel) abort();
+            if (t0 < T) bwd_tile<W>(w, dy, dx, C, OC, c0, std::min(CB, C - c0), t0, std::min(TB, T - t0), panel);
         }
         free(panel);
     }
@@ -526,16 +621,20 @@ using Q8_0W = BlockQ8W<32, 34, block_q8_0, dot_q8_0>;
 using Q4_0W = BlockQ8W<32, 18, block_q4_0, dot_q4_0>;
 using Q4_KW = BlockQ8W<256, 144, block_q4_k, dot_q4_k>;
 using Q6_KW = BlockQ8W<256, 210, block_q6_k, dot_q6_k>;
+using Q4_1W = BlockQ8W<32, 20, block_q4_1, dot_q4_1>;
+using Q5_0W = BlockQ8W<32, 22, block_q5_0, dot_q5_0>;
+using Q5_1W = BlockQ8W<32, 24, block_q5_1, dot_q5_1>;
+using Q5_KW = BlockQ8W<256, 176, block_q5_k, dot_q5_k>;
 #else
 using Q8_0W = BlockW<32, 34, block_q8_0>;
 using Q4_0W = BlockW<32, 18, block_q4_0>;
 using Q4_KW = BlockW<256, 144, block_q4_k>;
 using Q6_KW = BlockW<256, 210, block_q6_k>;
-#endif
 using Q4_1W = BlockW<32, 20, block_q4_1>;
 using Q5_0W = BlockW<32, 22, block_q5_0>;
 using Q5_1W = BlockW<32, 24, block_q5_1>;
 using Q5_KW = BlockW<256, 176, block_q5_k>;
+#endif
 
 }  // namespace
 

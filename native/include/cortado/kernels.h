@@ -70,7 +70,9 @@ void dequantize_nf4(const void *x, float *y, int64_t rows, int64_t C, int thread
 // layout above for nf4); C is a multiple of the type's block size (any C for f32/f16/bf16).
 //   matmul_forward_<type>:    y (T, OC) = x (T, C) . W^T           (y overwritten)
 //   matmul_backward_x_<type>: dx (T, C) = dy (T, OC) . W           (dx overwritten)
-// Float accumulation of the exactly dequantized weights; activations are not quantized.
+// Float accumulation of the exactly dequantized weights, except matmul_forward for T <= 3 on AVX2
+// with the GGML block types, which quantizes x to 8 bits per block of 32 and multiplies in int8
+// (llama.cpp's decoding scheme; error within x's rounding, about 1e-2 of the output's scale).
 void matmul_forward_f32(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_backward_x_f32(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_forward_f16(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
