@@ -10,9 +10,10 @@
 // accumulation. Prefill (T > 3) is compute-bound and runs near the FMA peak this way (faster than
 // int8 products on AVX2, which has no int8 dot instruction to beat two 8-wide FMAs per cycle).
 //
-// Exception, measured: decoding (T <= 3) of the GGML block types on AVX2. Decoding to floats costs
-// about one instruction per weight, which is slower than memory; there x is quantized to 8 bits per
-// block of 32 and weight blocks are multiplied in int8 as llama.cpp does (see forward_q8 below).
+// Exception, measured: decoding (T <= 3) of the block types on AVX2. Decoding to floats costs about
+// one instruction per weight, which is slower than memory; there x is quantized to 8 bits per block
+// of 32 and weight blocks are multiplied in int8 as llama.cpp does (see forward_q8 below; NF4's
+// levels become int8 there too, see dot_nf4).
 //
 // Forward: the dot-product form (both x and the panel are contiguous along C), a micro-tile of up to
 // 3 rows of x by 4 rows of W keeps 12 vector accumulators over a span of C, then reduces them
@@ -85,7 +86,7 @@ struct BlockW {
     }
 };
 
-struct NF4W {
+struct NF4Span {
     static constexpr bool Q8 = false;
     static constexpr int QK = 64;
     static int64_t row_bytes(int64_t C) { return nf4_row_bytes(C); }
@@ -454,6 +455,43 @@ float dot_q6_k(const uint8_t *row, int64_t C, const XQ8 &x) {
     return hsum8(_mm256_add_ps(acc0, acc1));
 }
 
+// NF4: the 16 levels as int8 (round(level * 127)): the weights are approximated here, by at most
+// 0.5 / 127 of their block's absmax (1/20 of NF4's smallest step), on top of x's rounding; this is
+// the one kernel that does not multiply the exact weights (as IQ4_NL does in llama.cpp, whose
+// levels are int8 by definition).
+const int8_t *nf4_levels_i8() {
+    static const int8_t *table = [] {
+        static int8_t t[16];
+        for (int i = 0; i < 16; i++) t[i] = (int8_t)lrintf(NF4_LEVELS[i] * 127.0f);
+        return t;
+    }();
+    return table;
+}
+
+float dot_nf4(const uint8_t *row, int64_t C, const XQ8 &x) {
+    const __m256i lut = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)nf4_levels_i8()));
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const int64_t ng = nf4_groups(C), nb = C / 64;
+    const int8_t *codes = (const int8_t *)(row + 8 * ng);
+    const uint8_t *qs = row + 8 * ng + nb;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        float scale, offset;
+        memcpy(&scale, row + 8 * (b / 256), 4);
+        memcpy(&offset, row + 8 * (b / 256) + 4, 4);
+        const float absmax = fmaf(scale, (float)codes[b], offset) * (1.0f / 127.0f);
+        __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * b));
+        __m256i wlo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
+        __m256i whi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+        __m256i xlo = _mm256_loadu_si256((const __m256i *)(x.q + 64 * b)), xhi = _mm256_loadu_si256((const __m256i *)(x.q + 64 * b + 32));
+        __m256 plo = dot_u8s8(_mm256_sign_epi8(wlo, wlo), _mm256_sign_epi8(xlo, wlo));
+        __m256 phi = dot_u8s8(_mm256_sign_epi8(whi, whi), _mm256_sign_epi8(xhi, whi));
+        acc0 = _mm256_fmadd_ps(plo, _mm256_set1_ps(absmax * x.d[2 * b]), acc0);
+        acc1 = _mm256_fmadd_ps(phi, _mm256_set1_ps(absmax * x.d[2 * b + 1]), acc1);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
 template <float (*DOT)(const uint8_t *, int64_t, const XQ8 &)>
 struct Q8Dot {
     static float dot(const uint8_t *row, int64_t C, const XQ8 &x) { return DOT(row, C, x); }
@@ -625,6 +663,9 @@ using Q4_1W = BlockQ8W<32, 20, block_q4_1, dot_q4_1>;
 using Q5_0W = BlockQ8W<32, 22, block_q5_0, dot_q5_0>;
 using Q5_1W = BlockQ8W<32, 24, block_q5_1, dot_q5_1>;
 using Q5_KW = BlockQ8W<256, 176, block_q5_k, dot_q5_k>;
+struct NF4W : NF4Span, Q8Dot<dot_nf4> {
+    static constexpr bool Q8 = true;
+};
 #else
 using Q8_0W = BlockW<32, 34, block_q8_0>;
 using Q4_0W = BlockW<32, 18, block_q4_0>;
@@ -634,6 +675,7 @@ using Q4_1W = BlockW<32, 20, block_q4_1>;
 using Q5_0W = BlockW<32, 22, block_q5_0>;
 using Q5_1W = BlockW<32, 24, block_q5_1>;
 using Q5_KW = BlockW<256, 176, block_q5_k>;
+using NF4W = NF4Span;
 #endif
 
 }  // namespace

@@ -166,9 +166,9 @@ public final class Kernels {
      * A linear layer: {@code y (T, OC) = x (T, C) · Wᵀ}, y overwritten. W is {@code (OC, C)} row-major
      * in {@code type}'s layout ({@code type.byteSize(OC, C)} bytes; C a multiple of the block size).
      * Weights are dequantized exactly (as {@link #dequantize}) and multiplied with x in float, except
-     * for decoding (T ≤ 3) with a GGML block type on AVX2: there, as in llama.cpp, x is quantized to
-     * 8 bits per block of 32 and the products are int8 (error within x's rounding, ≲ 1e-2 of the
-     * output's scale; see MatmulKernelsTest). {@code wBytes}, {@code xCapacity}, {@code yCapacity} are what the
+     * for decoding (T ≤ 3) with a block type on AVX2: there, as in llama.cpp, x is quantized to 8 bits
+     * per block of 32 and the products are int8 (error within x's rounding, ≲ 1e-2 of the output's
+     * scale; NF4 also uses its levels as round(127·level), ≲ 2e-2; see MatmulKernelsTest). {@code wBytes}, {@code xCapacity}, {@code yCapacity} are what the
      * caller owns at the pointers (bytes, floats, floats); they and the pointers' own capacities, when
      * known, are checked before the native call.
      */

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -25,15 +26,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Bounds, as max|y - ref| / max|ref|:
  * <ul>
  * <li>1e-5 wherever the kernels dequantize the weights to the codec's exact floats and keep the
- * activations in float (every type backward; forward for T > 3, and for every T on F32, F16, BF16,
- * NF4 and in the portable build): the only error is float accumulation (measured worst case over
- * these sizes: 6e-6).
- * <li>For the forward with T ≤ 3 on AVX2 for the GGML block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
- * Q4_K, Q5_K, Q6_K), decoding quantizes x to 8 bits
+ * activations in float (every type backward; forward for T > 3, and for every T on F32, F16, BF16
+ * and in the portable build): the only error is float accumulation (measured worst case over these
+ * sizes: 6e-6).
+ * <li>For the forward with T ≤ 3 on AVX2 for the block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K,
+ * Q5_K, Q6_K, NF4), decoding quantizes x to 8 bits
  * per block of 32 (as llama.cpp does: x ≈ d·q, d = amax/127) and multiplies in int8. Each output is
  * then checked against the rigorous bound of that rounding, |y - ref| ≤ Σ_blocks (d/2)·Σ|w| (+1%,
- * + 1e-5·Σ|x·w| for float accumulation); the normalised error this gives is printed (over shapes
- * with at least 33 outputs, at most 1e-2; up to 2e-1 for a single output that nearly cancels).
+ * + 1e-5·Σ|x·w| for float accumulation; for NF4, whose levels are used as round(127·level), also
+ * + Σ|x|·absmax·0.5/127); the normalised error this gives is printed (over shapes
+ * with at least 33 outputs, at most 1e-2, 2e-2 for NF4; up to 2e-1 for a single output that nearly cancels).
  * </ul>
  */
 class MatmulKernelsTest {
@@ -44,7 +46,7 @@ class MatmulKernelsTest {
 
     /** Whether the forward quantizes x to 8 bits (see the class comment). */
     static boolean int8Forward(TensorType type, int T) {
-        return Kernels.isa().equals("avx2") && T <= 3 && type.isQuantized() && type != TensorType.NF4;
+        return Kernels.isa().equals("avx2") && T <= 3 && type.isQuantized();
     }
 
     static Stream<Arguments> cases() {
@@ -125,7 +127,7 @@ class MatmulKernelsTest {
             double ef = error(yp, forwardRef(w.dequantized(), x, T, C, OC));
             double eb = error(dxp, backwardRef(w.dequantized(), dy, T, C, OC));
             String where = label + " T=" + T + " C=" + C + " OC=" + OC + " threads=" + threads;
-            if (int8Forward(type, T)) checkInt8Rounding(where, yp, w.dequantized(), x, T, C, OC);
+            if (int8Forward(type, T)) checkInt8Rounding(where, yp, w, type, x, T, C, OC);
             if (!(ef <= BOUND || int8Forward(type, T)) || !(eb <= BOUND)) {
                 fail(where + ": forward error " + ef + ", backward error " + eb + " (bound " + BOUND + ")");
             }
@@ -138,25 +140,36 @@ class MatmulKernelsTest {
     }
 
     /** |y - ref| within what rounding x to 8 bits per block of 32 can cause, for every output. */
-    static void checkInt8Rounding(String where, FloatPointer y, float[] w, float[] x, int T, int C, int OC) {
+    static void checkInt8Rounding(String where, FloatPointer y, Weights weights, TensorType type, float[] x, int T, int C, int OC) {
+        float[] w = weights.dequantized();
         for (int t = 0; t < T; t++) {
             for (int o = 0; o < OC; o++) {
                 double ref = 0, bound = 0, magnitude = 0;
                 for (int b = 0; b < C / 32; b++) {
-                    double amax = 0, wsum = 0;
+                    double amax = 0, wsum = 0, xsum = 0;
                     for (int c = 32 * b; c < 32 * b + 32; c++) {
                         amax = Math.max(amax, Math.abs(x[t * C + c]));
                         wsum += Math.abs(w[o * C + c]);
+                        xsum += Math.abs(x[t * C + c]);
                         ref += (double) x[t * C + c] * w[o * C + c];
                         magnitude += Math.abs((double) x[t * C + c] * w[o * C + c]);
                     }
-                    bound += amax / 127 / 2 * wsum;
+                    double wErr = type == TensorType.NF4 ? Math.abs(nf4Absmax(weights.bytes(), C, o, b / 2)) * 0.5 / 127 : 0;
+                    bound += amax / 127 / 2 * (wsum + 32 * wErr) + xsum * wErr;
                 }
                 bound = bound * 1.01 + 1e-5 * magnitude;
                 double err = Math.abs(y.get((long) t * OC + o) - ref);
                 if (!(err <= bound)) fail(where + ": output (" + t + ", " + o + ") is off by " + err + ", more than x's 8-bit rounding allows (" + bound + ")");
             }
         }
+    }
+
+    /** The decoded absmax of block {@code b} of row {@code o} of an NF4 matrix (see NF4Codec's layout). */
+    static float nf4Absmax(byte[] bytes, int C, int o, int b) {
+        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int row = (int) (o * TensorType.NF4.rowBytes(C)), ng = (int) dev.cortado.tensor.NF4Codec.groups(C);
+        float scale = bb.getFloat(row + 8 * (b / 256)), offset = bb.getFloat(row + 8 * (b / 256) + 4);
+        return Math.fma(scale, (float) bb.get(row + 8 * ng + b), offset);
     }
 
     @ParameterizedTest
