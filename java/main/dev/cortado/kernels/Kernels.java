@@ -168,9 +168,10 @@ public final class Kernels {
      * Weights are dequantized exactly (as {@link #dequantize}) and multiplied with x in float, except
      * for decoding (T ≤ 3) with a block type on AVX2: there, as in llama.cpp, x is quantized to 8 bits
      * per block of 32 and the products are int8 (error within x's rounding, ≲ 1e-2 of the output's
-     * scale; NF4 also uses its levels as round(127·level), ≲ 2e-2; see MatmulKernelsTest). {@code wBytes}, {@code xCapacity}, {@code yCapacity} are what the
-     * caller owns at the pointers (bytes, floats, floats); they and the pointers' own capacities, when
-     * known, are checked before the native call.
+     * scale; NF4 also uses its levels as round(127·level), ≲ 2e-2; see MatmulKernelsTest).
+     * {@code wBytes}, {@code xCapacity}, {@code yCapacity} are what the caller owns at the pointers
+     * (bytes, floats, floats); they and the pointers' own capacities, when known, are checked before
+     * the native call.
      */
     public static void matmul(TensorType type, Pointer w, long wBytes, FloatPointer x, long xCapacity,
                               FloatPointer y, long yCapacity, int T, int C, int OC, int threads) {
