@@ -214,13 +214,13 @@ void fwd_tile(const uint8_t *w, const float *x, float *y, int64_t C, int64_t OC,
     }
 }
 
-// ---- T <= 3 (decoding) for the common quantized types: int8 dot products ----------------------
+// ---- T <= 3 (decoding) for the block types: int8 dot products ---------------------------------
 // Decoding one token streams the whole weight matrix once, so it is bound by how fast the weights can
-// be decoded and multiplied, not by FLOPs: decoding into floats costs ~4 instructions per weight.
+// be decoded and multiplied, not by FLOPs: decoding into floats costs ~1 instruction per weight.
 // Like llama.cpp, x is quantized to 8 bits per block of 32 (an int8 q, a float scale d = amax / 127,
 // and s = d * sum(q)), and whole weight blocks are multiplied in int8 with vpmaddubsw / vpmaddwd,
 // one float FMA per 32 weights. The extra error is x's rounding: at most d / 2 per element
-// (normalised error ~1e-3, see MatmulKernelsTest).
+// (normalised error up to ~1e-2, see MatmulKernelsTest).
 #if defined(__AVX2__)
 struct XQ8 {
     const int8_t *q;
