@@ -107,5 +107,31 @@ void softmax_forward_f32(float *out, const float *x, int64_t T, int64_t V, int t
 void add_f32(float *out, const float *a, const float *b, int64_t n, int t) { DISPATCH(add_f32(out, a, b, n, t)); }
 void bias_add_forward_f32(float *y, const float *b, int64_t T, int64_t C, int t) { DISPATCH(bias_add_forward_f32(y, b, T, C, t)); }
 // ---- end transformer ops ----
+// ---- matmul and NF4 dequantization ----
+void dequantize_nf4(const void *x, float *y, int64_t rows, int64_t C, int t) { DISPATCH(dequantize_nf4(x, y, rows, C, t)); }
+void matmul_forward_f32(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_f32(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_f32(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_f32(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_f16(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_f16(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_f16(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_f16(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_bf16(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_bf16(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_bf16(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_bf16(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q8_0(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q8_0(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q8_0(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q8_0(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q4_0(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q4_0(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q4_0(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q4_0(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q4_1(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q4_1(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q4_1(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q4_1(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q5_0(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q5_0(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q5_0(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q5_0(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q5_1(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q5_1(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q5_1(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q5_1(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q4_k(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q4_k(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q4_k(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q4_k(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q5_k(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q5_k(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q5_k(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q5_k(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_q6_k(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q6_k(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_q6_k(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_q6_k(w, dy, dx, T, C, OC, t)); }
+void matmul_forward_nf4(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_nf4(w, x, y, T, C, OC, t)); }
+void matmul_backward_x_nf4(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_nf4(w, dy, dx, T, C, OC, t)); }
 
 }  // extern "C"

@@ -86,6 +86,45 @@ void add_f32(float *out, const float *a, const float *b, int64_t n, int threads)
 // y (T, C) += b (C).
 void bias_add_forward_f32(float *y, const float *b, int64_t T, int64_t C, int threads);
 // ---- end transformer ops ----
+// ---- matmul ----------------------------------------------------------------------------------
+// NF4 (Cortado's own layout, not a GGUF type; see cpu/blocks.h and dev.cortado.tensor.NF4Codec):
+// y (rows * C) = `rows` rows of C elements each (C a multiple of 64), each row
+// 8 * ceil(C / 16384) + 33 * C / 64 bytes.
+void dequantize_nf4(const void *x, float *y, int64_t rows, int64_t C, int threads);
+
+// Linear layers with the weight W (OC, C) stored row-major in a block type: row o of W is the
+// row_bytes(C) bytes at o * row_bytes(C) (n / block_size * block_bytes for the GGML types, the
+// layout above for nf4); C is a multiple of the type's block size (any C for f32/f16/bf16).
+//   matmul_forward_<type>:    y (T, OC) = x (T, C) . W^T           (y overwritten)
+//   matmul_backward_x_<type>: dx (T, C) = dy (T, OC) . W           (dx overwritten)
+// Float accumulation of the exactly dequantized weights, except matmul_forward for T <= 3 on AVX2
+// with the block types, which quantizes x to 8 bits per block of 32 and multiplies in int8
+// (llama.cpp's decoding scheme; error within x's rounding, about 1e-2 of the output's scale; NF4
+// also rounds its 16 levels to round(127 * level), about 2e-2 in all).
+void matmul_forward_f32(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_f32(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_f16(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_f16(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_bf16(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_bf16(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q8_0(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q8_0(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q4_0(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q4_0(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q4_1(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q4_1(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q5_0(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q5_0(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q5_1(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q5_1(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q4_k(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q4_k(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q5_k(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q5_k(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q6_k(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_q6_k(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_nf4(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_backward_x_nf4(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
 
 #ifdef __cplusplus
 }

@@ -68,4 +68,30 @@ public final class CpuKernels {
     public static native void add_f32(FloatPointer out, FloatPointer a, FloatPointer b, long n, int threads);
     public static native void bias_add_forward_f32(FloatPointer y, FloatPointer b, long T, long C, int threads);
     // ---- end transformer ops ----
+    // ---- matmul ----
+    public static native void dequantize_nf4(@Cast("const void*") Pointer x, FloatPointer y, long rows, long C, int threads);
+    public static native void matmul_forward_f32(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_f32(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_f16(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_f16(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_bf16(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_bf16(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q8_0(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q8_0(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q4_0(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q4_0(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q4_1(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q4_1(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q5_0(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q5_0(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q5_1(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q5_1(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q4_k(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q4_k(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q5_k(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q5_k(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_q6_k(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_q6_k(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+    public static native void matmul_forward_nf4(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_backward_x_nf4(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
 }

@@ -62,7 +62,7 @@ public final class Kernels {
     /** Whether {@link #dequantize} has a native kernel for {@code type}. */
     public static boolean canDequantize(TensorType type) {
         return switch (type) {
-            case F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, NF4 -> true;
             default -> false;
         };
     }
@@ -76,7 +76,8 @@ public final class Kernels {
      * Dequantizes {@code n} elements of {@code type} (GGML block layout) at {@code src} into
      * {@code dst[0..n)}, float-for-float as ggml's {@code dequantize_row_<type>} and the Java codecs.
      * {@code srcBytes} / {@code dstCapacity} are what the caller owns there (bytes / floats); they
-     * and the pointers' own capacities, when known, are checked before the native call.
+     * and the pointers' own capacities, when known, are checked before the native call. For
+     * {@link TensorType#NF4} the {@code n} elements are ONE row (its layout; see {@link #dequantizeRows}).
      */
     public static void dequantize(TensorType type, Pointer src, long srcBytes, FloatPointer dst, long dstCapacity,
                                   long n, int threads) {
@@ -103,6 +104,7 @@ public final class Kernels {
             case Q4_K -> CpuKernels.dequantize_q4_k(src, dst, n, threads);
             case Q5_K -> CpuKernels.dequantize_q5_k(src, dst, n, threads);
             case Q6_K -> CpuKernels.dequantize_q6_k(src, dst, n, threads);
+            case NF4 -> CpuKernels.dequantize_nf4(src, dst, 1, n, threads);
             default -> throw new AssertionError(type);
         }
     }
@@ -241,5 +243,153 @@ public final class Kernels {
             throw new IndexOutOfBoundsException(what + ": range [" + offset + ", " + offset + " + " + count
                     + ") outside length " + length);
         }
+    }
+
+    // ---- matmul ----
+
+    /** Whether {@link #matmul} and {@link #matmulBackwardX} have native kernels for weights of {@code type}. */
+    public static boolean canMatmul(TensorType type) {
+        return switch (type) {
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, NF4 -> true;
+            default -> false;
+        };
+    }
+
+    /** {@link #dequantizeRows(TensorType, Pointer, long, FloatPointer, long, long, long, int)} on {@link #threads()} threads. */
+    public static void dequantizeRows(TensorType type, Pointer src, long srcBytes, FloatPointer dst, long dstCapacity,
+                                      long rows, long rowLength) {
+        dequantizeRows(type, src, srcBytes, dst, dstCapacity, rows, rowLength, threads());
+    }
+
+    /** Dequantizes a matrix of {@code rows} rows of {@code rowLength} (any type {@link #dequantize} takes, NF4 included). */
+    public static void dequantizeRows(TensorType type, Pointer src, long srcBytes, FloatPointer dst, long dstCapacity,
+                                      long rows, long rowLength, int threads) {
+        if (!canDequantize(type)) throw new IllegalArgumentException("no native dequantize kernel for " + type);
+        if (rows < 0 || rowLength < 0 || rowLength % type.blockSize() != 0) {
+            throw new IllegalArgumentException("dequantize " + type + ": " + rows + " rows of " + rowLength
+                    + " (the row length must be a multiple of the block size " + type.blockSize() + ")");
+        }
+        long n = Math.multiplyExact(rows, rowLength);
+        if (type != TensorType.NF4) {
+            dequantize(type, src, srcBytes, dst, dstCapacity, n, threads);
+            return;
+        }
+        if (src == null || src.isNull() || dst == null || dst.isNull()) throw new IllegalArgumentException("dequantize " + type + ": null pointer");
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
+        long bytes = type.byteSize(rows, rowLength);
+        checkRange("dequantize " + type + " source bytes", 0, bytes, srcBytes);
+        checkRange("dequantize " + type + " destination floats", 0, n, dstCapacity);
+        checkPointerBytes("dequantize " + type + " source pointer", src, bytes);
+        checkPointerFloats("dequantize " + type + " destination pointer", dst, n);
+        if (n == 0) return;
+        CpuKernels.dequantize_nf4(src, dst, rows, rowLength, threads);
+    }
+
+    /** {@link #matmul(TensorType, Pointer, long, FloatPointer, long, FloatPointer, long, int, int, int, int)} on {@link #threads()} threads. */
+    public static void matmul(TensorType type, Pointer w, long wBytes, FloatPointer x, long xCapacity,
+                              FloatPointer y, long yCapacity, int T, int C, int OC) {
+        matmul(type, w, wBytes, x, xCapacity, y, yCapacity, T, C, OC, threads());
+    }
+
+    /**
+     * A linear layer: {@code y (T, OC) = x (T, C) · Wᵀ}, y overwritten. W is {@code (OC, C)} row-major
+     * in {@code type}'s layout ({@code type.byteSize(OC, C)} bytes; C a multiple of the block size).
+     * Weights are dequantized exactly (as {@link #dequantize}) and multiplied with x in float, except
+     * for decoding (T ≤ 3) with a block type on AVX2: there, as in llama.cpp, x is quantized to 8 bits
+     * per block of 32 and the products are int8 (error within x's rounding, ≲ 1e-2 of the output's
+     * scale; NF4 also uses its levels as round(127·level), ≲ 2e-2; see MatmulKernelsTest).
+     * {@code wBytes}, {@code xCapacity}, {@code yCapacity} are what the caller owns at the pointers
+     * (bytes, floats, floats); they and the pointers' own capacities, when known, are checked before
+     * the native call.
+     */
+    public static void matmul(TensorType type, Pointer w, long wBytes, FloatPointer x, long xCapacity,
+                              FloatPointer y, long yCapacity, int T, int C, int OC, int threads) {
+        checkMatmul("matmul", type, w, wBytes, x, xCapacity, (long) T * C, y, yCapacity, (long) T * OC, T, C, OC, threads);
+        if ((long) T * OC == 0) return;
+        if (C == 0) {  // an empty sum
+            for (long i = 0; i < (long) T * OC; i++) y.put(i, 0f);
+            return;
+        }
+        switch (type) {
+            case F32 -> CpuKernels.matmul_forward_f32(w, x, y, T, C, OC, threads);
+            case F16 -> CpuKernels.matmul_forward_f16(w, x, y, T, C, OC, threads);
+            case BF16 -> CpuKernels.matmul_forward_bf16(w, x, y, T, C, OC, threads);
+            case Q8_0 -> CpuKernels.matmul_forward_q8_0(w, x, y, T, C, OC, threads);
+            case Q4_0 -> CpuKernels.matmul_forward_q4_0(w, x, y, T, C, OC, threads);
+            case Q4_1 -> CpuKernels.matmul_forward_q4_1(w, x, y, T, C, OC, threads);
+            case Q5_0 -> CpuKernels.matmul_forward_q5_0(w, x, y, T, C, OC, threads);
+            case Q5_1 -> CpuKernels.matmul_forward_q5_1(w, x, y, T, C, OC, threads);
+            case Q4_K -> CpuKernels.matmul_forward_q4_k(w, x, y, T, C, OC, threads);
+            case Q5_K -> CpuKernels.matmul_forward_q5_k(w, x, y, T, C, OC, threads);
+            case Q6_K -> CpuKernels.matmul_forward_q6_k(w, x, y, T, C, OC, threads);
+            case NF4 -> CpuKernels.matmul_forward_nf4(w, x, y, T, C, OC, threads);
+            default -> throw new AssertionError(type);
+        }
+    }
+
+    /** {@link #matmulBackwardX(TensorType, Pointer, long, FloatPointer, long, FloatPointer, long, int, int, int, int)} on {@link #threads()} threads. */
+    public static void matmulBackwardX(TensorType type, Pointer w, long wBytes, FloatPointer dy, long dyCapacity,
+                                       FloatPointer dx, long dxCapacity, int T, int C, int OC) {
+        matmulBackwardX(type, w, wBytes, dy, dyCapacity, dx, dxCapacity, T, C, OC, threads());
+    }
+
+    /**
+     * The gradient of {@link #matmul} with respect to its input: {@code dx (T, C) = dy (T, OC) · W},
+     * dx overwritten; W and the checks as in {@link #matmul}.
+     */
+    public static void matmulBackwardX(TensorType type, Pointer w, long wBytes, FloatPointer dy, long dyCapacity,
+                                       FloatPointer dx, long dxCapacity, int T, int C, int OC, int threads) {
+        checkMatmul("matmulBackwardX", type, w, wBytes, dy, dyCapacity, (long) T * OC, dx, dxCapacity, (long) T * C, T, C, OC, threads);
+        if ((long) T * C == 0) return;
+        if (OC == 0) {
+            for (long i = 0; i < (long) T * C; i++) dx.put(i, 0f);
+            return;
+        }
+        switch (type) {
+            case F32 -> CpuKernels.matmul_backward_x_f32(w, dy, dx, T, C, OC, threads);
+            case F16 -> CpuKernels.matmul_backward_x_f16(w, dy, dx, T, C, OC, threads);
+            case BF16 -> CpuKernels.matmul_backward_x_bf16(w, dy, dx, T, C, OC, threads);
+            case Q8_0 -> CpuKernels.matmul_backward_x_q8_0(w, dy, dx, T, C, OC, threads);
+            case Q4_0 -> CpuKernels.matmul_backward_x_q4_0(w, dy, dx, T, C, OC, threads);
+            case Q4_1 -> CpuKernels.matmul_backward_x_q4_1(w, dy, dx, T, C, OC, threads);
+            case Q5_0 -> CpuKernels.matmul_backward_x_q5_0(w, dy, dx, T, C, OC, threads);
+            case Q5_1 -> CpuKernels.matmul_backward_x_q5_1(w, dy, dx, T, C, OC, threads);
+            case Q4_K -> CpuKernels.matmul_backward_x_q4_k(w, dy, dx, T, C, OC, threads);
+            case Q5_K -> CpuKernels.matmul_backward_x_q5_k(w, dy, dx, T, C, OC, threads);
+            case Q6_K -> CpuKernels.matmul_backward_x_q6_k(w, dy, dx, T, C, OC, threads);
+            case NF4 -> CpuKernels.matmul_backward_x_nf4(w, dy, dx, T, C, OC, threads);
+            default -> throw new AssertionError(type);
+        }
+    }
+
+    private static void checkMatmul(String op, TensorType type, Pointer w, long wBytes, FloatPointer in, long inCapacity,
+                                    long inFloats, FloatPointer out, long outCapacity, long outFloats,
+                                    int T, int C, int OC, int threads) {
+        if (type == null || !canMatmul(type)) throw new IllegalArgumentException("no native " + op + " kernel for " + type);
+        if (w == null || w.isNull() || in == null || in.isNull() || out == null || out.isNull()) {
+            throw new IllegalArgumentException(op + " " + type + ": null pointer");
+        }
+        if (T < 0 || C < 0 || OC < 0) throw new IllegalArgumentException(op + " " + type + ": negative size T=" + T + " C=" + C + " OC=" + OC);
+        if (C % type.blockSize() != 0) {
+            throw new IllegalArgumentException(op + " " + type + ": C=" + C + " is not a multiple of the block size " + type.blockSize());
+        }
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
+        long bytes = type.byteSize(OC, C);
+        checkRange(op + " " + type + " weight bytes", 0, bytes, wBytes);
+        checkRange(op + " " + type + " input floats", 0, inFloats, inCapacity);
+        checkRange(op + " " + type + " output floats", 0, outFloats, outCapacity);
+        checkPointerBytes(op + " " + type + " weight pointer", w, bytes);
+        checkPointerFloats(op + " " + type + " input pointer", in, inFloats);
+        checkPointerFloats(op + " " + type + " output pointer", out, outFloats);
+    }
+
+    /** Checks {@code bytes} bytes from the pointer's position, when its capacity is known. */
+    private static void checkPointerBytes(String what, Pointer p, long bytes) {
+        if (p.capacity() > 0) checkRange(what, 0, bytes, (p.capacity() - p.position()) * p.sizeof());
+    }
+
+    /** Checks {@code floats} floats from the pointer's position, when its capacity is known. */
+    private static void checkPointerFloats(String what, FloatPointer p, long floats) {
+        if (p.capacity() > 0) checkRange(what, 0, floats, p.capacity() - p.position());
     }
 }

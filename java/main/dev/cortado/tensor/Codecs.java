@@ -22,6 +22,7 @@ public final class Codecs {
             case Q4_K -> Q4_KCodec.INSTANCE;
             case Q5_K -> Q5_KCodec.INSTANCE;
             case Q6_K -> Q6_KCodec.INSTANCE;
+            case NF4 -> NF4Codec.INSTANCE;
             default -> null;
         };
     }
@@ -53,7 +54,7 @@ public final class Codecs {
      */
     public static ByteBuffer quantizeRows(TensorType type, float[] src, int rowLength) {
         checkRows(type, src.length, rowLength);
-        long bytes = type.byteSize(src.length);
+        long bytes = type.byteSize(src.length / rowLength, rowLength);
         if (bytes > Integer.MAX_VALUE) throw new IllegalArgumentException("tensor over 2 GiB: quantize in slices");
         ByteBuffer out = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
         quantizeRows(type, src, 0, src.length / rowLength, rowLength, out, 0);

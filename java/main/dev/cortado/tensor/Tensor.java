@@ -32,7 +32,8 @@ public final class Tensor {
             throw new IllegalArgumentException(name + ": row length " + shape[shape.length - 1]
                     + " is not a multiple of " + type + "'s block size " + type.blockSize());
         }
-        this.byteSize = type.byteSize(n);
+        long row = shape.length > 0 ? shape[shape.length - 1] : 1;
+        this.byteSize = row == 0 ? 0 : type.byteSize(n / row, row);  // per row: NF4 rows carry group constants
         this.file = file;
         this.fileOffset = fileOffset;
         this.heap = heap;

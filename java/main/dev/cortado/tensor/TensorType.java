@@ -9,6 +9,10 @@ import java.util.Locale;
  *
  * <p>A tensor of {@code n} elements of a block type takes {@code n / blockSize * blockBytes} bytes;
  * each row's length must be a multiple of the block size.
+ *
+ * <p>{@link #NF4} is Cortado's own type (QLoRA's 4-bit NormalFloat, see {@link NF4Codec}), not a GGUF
+ * one: its id lies outside GGML's range, {@link #fromGgmlId} never returns it, and its size is per
+ * row ({@link #rowBytes}) since each row carries its own group constants.
  */
 public enum TensorType {
     F32(0, 1, 4),
@@ -42,7 +46,13 @@ public enum TensorType {
     BF16(30, 1, 2),
     TQ1_0(34, 256, 54),
     TQ2_0(35, 256, 66),
-    MXFP4(39, 32, 17);
+    MXFP4(39, 32, 17),
+    // ---- Cortado's own types (not in GGUF files) ----
+    /** 64-element blocks of 32 bytes of codes + 1 absmax code, plus 8 bytes per row per 256 blocks. */
+    NF4(1000, 64, 33);
+
+    /** Ids from here up are Cortado's own, never GGML's. */
+    static final int FIRST_CORTADO_ID = 1000;
 
     private final int ggmlId;
     private final int blockSize;
@@ -57,7 +67,7 @@ public enum TensorType {
     private static final TensorType[] BY_ID = new TensorType[64];
 
     static {
-        for (TensorType t : values()) BY_ID[t.ggmlId] = t;
+        for (TensorType t : values()) if (t.isGgml()) BY_ID[t.ggmlId] = t;
     }
 
     /** GGML's numeric id (as stored in GGUF tensor infos). */
@@ -75,6 +85,11 @@ public enum TensorType {
         return blockBytes;
     }
 
+    /** Whether GGML (and so GGUF) knows this type; false for Cortado's own ({@link #NF4}). */
+    public boolean isGgml() {
+        return ggmlId < FIRST_CORTADO_ID;
+    }
+
     public boolean isQuantized() {
         return blockSize > 1;
     }
@@ -84,12 +99,29 @@ public enum TensorType {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Bytes for {@code elements} elements; the count must be a multiple of the block size. */
+    /**
+     * Bytes for {@code elements} elements; the count must be a multiple of the block size. For
+     * {@link #NF4} this is the size of ONE row of that many elements: use {@link #byteSize(long, long)}
+     * for a matrix.
+     */
     public long byteSize(long elements) {
         if (elements < 0 || elements % blockSize != 0) {
             throw new IllegalArgumentException(this + ": " + elements + " elements is not a multiple of the block size " + blockSize);
         }
-        return Math.multiplyExact(elements / blockSize, (long) blockBytes);
+        long bytes = Math.multiplyExact(elements / blockSize, (long) blockBytes);
+        if (this == NF4) bytes = Math.addExact(bytes, 8 * NF4Codec.groups(elements));
+        return bytes;
+    }
+
+    /** Bytes of one row of {@code rowLength} elements (a multiple of the block size). */
+    public long rowBytes(long rowLength) {
+        return byteSize(rowLength);
+    }
+
+    /** Bytes of {@code rows} rows of {@code rowLength} elements each: exact for every type, NF4 included. */
+    public long byteSize(long rows, long rowLength) {
+        if (rows < 0) throw new IllegalArgumentException(this + ": " + rows + " rows");
+        return Math.multiplyExact(rows, rowBytes(rowLength));
     }
 
     /** The Java reference codec for this type, or null when Cortado cannot (de)quantize it. */

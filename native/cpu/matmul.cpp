@@ -1,0 +1,706 @@
+// Matrix products with a weight matrix in any supported storage type, llm.c style:
+//   matmul_forward_<type>:    y (T, OC) = x (T, C) . W^T      W (OC, C) row-major, rows in the type's layout
+//   matmul_backward_x_<type>: dx (T, C) = dy (T, OC) . W      (overwrites dx)
+// Compiled once per ISA (see Makefile).
+//
+// One design serves every type and direction: W is decoded on the fly, a panel of rows x a span of
+// columns at a time, into a small float buffer that stays in cache (L1 for T <= 3, L2 otherwise),
+// with exactly the dequantize kernels' floats (blocks.h); register-tiled FMA micro-kernels then reuse
+// each decoded weight for every row of x. Activations stay float: the only error is float
+// accumulation. Prefill (T > 3) is compute-bound and runs near the FMA peak this way (faster than
+// int8 products on AVX2, which has no int8 dot instruction to beat two 8-wide FMAs per cycle).
+//
+// Exception, measured: decoding (T <= 3) of the block types on AVX2. Decoding to floats costs about
+// one instruction per weight, which is slower than memory; there x is quantized to 8 bits per block
+// of 32 and weight blocks are multiplied in int8 as llama.cpp does (see forward_q8 below; NF4's
+// levels become int8 there too, see dot_nf4).
+//
+// Forward: the dot-product form (both x and the panel are contiguous along C), a micro-tile of up to
+// 3 rows of x by 4 rows of W keeps 12 vector accumulators over a span of C, then reduces them
+// horizontally. Backward: the outer-product form (dx and the panel are contiguous along C), a
+// micro-tile of up to 4 rows of dy by 24 columns broadcasts dy and accumulates over the rows of W.
+#include <stdlib.h>
+
+#include <algorithm>
+
+#include "blocks.h"
+#include "common.h"
+#include "isa.h"
+
+namespace CORTADO_NS {
+
+using namespace cortado;
+
+namespace {
+
+// ---- weight formats: the bytes of a row, and elements [k0, k0 + n) of it as floats ----------
+// k0 and n are multiples of QK, except at the end of a row for the plain float types.
+
+// Q8 marks the types with an int8 dot product against 8-bit activations (AVX2, T <= 3; see below).
+struct F32W {
+    static constexpr bool Q8 = false;
+    static constexpr int QK = 1;
+    static int64_t row_bytes(int64_t C) { return 4 * C; }
+    static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) { memcpy(y, row + 4 * k0, 4 * n); }
+};
+
+struct F16W {
+    static constexpr bool Q8 = false;
+    static constexpr int QK = 1;
+    static int64_t row_bytes(int64_t C) { return 2 * C; }
+    static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) {
+        const uint8_t *p = row + 2 * k0;
+        int64_t i = 0;
+#if defined(__AVX2__)
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 2 * i))));
+#endif
+        for (; i < n; i++) y[i] = f16_to_f32(load_u16(p + 2 * i));
+    }
+};
+
+struct BF16W {
+    static constexpr bool Q8 = false;
+    static constexpr int QK = 1;
+    static int64_t row_bytes(int64_t C) { return 2 * C; }
+    static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) {
+        const uint8_t *p = row + 2 * k0;
+        int64_t i = 0;
+#if defined(__AVX2__)
+        for (; i + 8 <= n; i += 8) {
+            __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p + 2 * i)));
+            _mm256_storeu_ps(y + i, _mm256_castsi256_ps(_mm256_slli_epi32(h, 16)));
+        }
+#endif
+        for (; i < n; i++) y[i] = bf16_to_f32(load_u16(p + 2 * i));
+    }
+};
+
+template <int QKV, int BYTES, void (*BLOCK)(const uint8_t *, float *)>
+struct BlockW {
+    static constexpr bool Q8 = false;
+    static constexpr int QK = QKV;
+    static int64_t row_bytes(int64_t C) { return C / QK * BYTES; }
+    static void span(const uint8_t *row, int64_t, int64_t k0, int64_t n, float *y) {
+        const uint8_t *p = row + k0 / QK * BYTES;
+        for (int64_t b = 0; b < n / QK; b++) BLOCK(p + b * BYTES, y + b * QK);
+    }
+};
+
+struct NF4Span {
+    static constexpr bool Q8 = false;
+    static constexpr int QK = 64;
+    static int64_t row_bytes(int64_t C) { return nf4_row_bytes(C); }
+    static void span(const uint8_t *row, int64_t C, int64_t k0, int64_t n, float *y) { nf4_row_span(row, C, k0, n, y); }
+};
+
+// Column span per panel: a multiple of 256 (every block size divides it).
+constexpr int64_t KC = 512;
+
+// The register tiles must stay in registers: fully unroll their fixed-size loops.
+#define CORTADO_UNROLL _Pragma("GCC unroll 16")
+
+inline int64_t round8(int64_t n) { return (n + 7) & ~(int64_t)7; }
+
+float *alloc_floats(int64_t n) {
+    void *p = nullptr;
+    if (posix_memalign(&p, 64, (size_t)std::max<int64_t>(n, 16) * sizeof(float)) != 0) return nullptr;
+    return (float *)p;
+}
+
+// Decodes rows [o0, o0 + on) x columns [k0, k0 + kn) of W into panel (row stride ldp >= round8(kn)),
+// zero-filling each row up to round8(kn) so the micro-kernels may read whole vectors.
+template <class W>
+void decode_panel(const uint8_t *w, int64_t C, int64_t o0, int64_t on, int64_t k0, int64_t kn, float *panel, int64_t ldp) {
+    const int64_t rb = W::row_bytes(C);
+    for (int64_t r = 0; r < on; r++) {
+        float *p = panel + r * ldp;
+        W::span(w + (o0 + r) * rb, C, k0, kn, p);
+        for (int64_t k = kn; k < round8(kn); k++) p[k] = 0.0f;
+    }
+}
+
+// ---- forward micro-kernel: y[i][j] (+)= sum_k x[i][k] * p[j][k], i < M (rows of x), j < N ----
+
+#if defined(__AVX2__)
+inline __m256i tail_mask(int64_t r) {  // the first r (< 8) lanes
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), lanes);
+}
+
+// The four horizontal sums of a0..a3 as one vector.
+inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+    __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+#endif
+
+template <int M, int N>
+void fwd_micro(const float *x, int64_t ldx, const float *p, int64_t ldp, int64_t kn, float *y, int64_t ldy, bool add) {
+#if defined(__AVX2__)
+    __m256 acc[M][N];
+    CORTADO_UNROLL for (int i = 0; i < M; i++)
+        CORTADO_UNROLL for (int j = 0; j < N; j++) acc[i][j] = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 <= kn; k += 8) {
+        __m256 xv[M];
+        CORTADO_UNROLL for (int i = 0; i < M; i++) xv[i] = _mm256_loadu_ps(x + i * ldx + k);
+        CORTADO_UNROLL for (int j = 0; j < N; j++) {
+            const __m256 wv = _mm256_load_ps(p + j * ldp + k);
+            CORTADO_UNROLL for (int i = 0; i < M; i++) acc[i][j] = _mm256_fmadd_ps(xv[i], wv, acc[i][j]);
+        }
+    }
+    if (k < kn) {  // x must not be read past its row: masked load (the panel is zero-padded)
+        const __m256i mask = tail_mask(kn - k);
+        __m256 xv[M];
+        CORTADO_UNROLL for (int i = 0; i < M; i++) xv[i] = _mm256_maskload_ps(x + i * ldx + k, mask);
+        CORTADO_UNROLL for (int j = 0; j < N; j++) {
+            const __m256 wv = _mm256_load_ps(p + j * ldp + k);
+            CORTADO_UNROLL for (int i = 0; i < M; i++) acc[i][j] = _mm256_fmadd_ps(xv[i], wv, acc[i][j]);
+        }
+    }
+    CORTADO_UNROLL for (int i = 0; i < M; i++) {
+        const __m256 z = _mm256_setzero_ps();
+        __m128 s = hsum4(acc[i][0], N > 1 ? acc[i][N > 1 ? 1 : 0] : z, N > 2 ? acc[i][N > 2 ? 2 : 0] : z,
+                         N > 3 ? acc[i][N > 3 ? 3 : 0] : z);
+        float *yi = y + i * ldy;
+        if (N == 4) {
+            if (add) s = _mm_add_ps(s, _mm_loadu_ps(yi));
+            _mm_storeu_ps(yi, s);
+        } else {
+            float t[4];
+            _mm_storeu_ps(t, s);
+            CORTADO_UNROLL for (int j = 0; j < N; j++) yi[j] = add ? yi[j] + t[j] : t[j];
+        }
+    }
+#else
+    float acc[M][N][8] = {};
+    for (int64_t k0 = 0; k0 < kn; k0 += 8) {
+        const int64_t len = std::min<int64_t>(8, kn - k0);
+        CORTADO_UNROLL for (int i = 0; i < M; i++)
+            CORTADO_UNROLL for (int j = 0; j < N; j++)
+                for (int64_t l = 0; l < len; l++) acc[i][j][l] += x[i * ldx + k0 + l] * p[j * ldp + k0 + l];
+    }
+    CORTADO_UNROLL for (int i = 0; i < M; i++)
+        CORTADO_UNROLL for (int j = 0; j < N; j++) {
+            float s = 0;
+            for (int l = 0; l < 8; l++) s += acc[i][j][l];
+            y[i * ldy + j] = add ? y[i * ldy + j] + s : s;
+        }
+#endif
+}
+
+using FwdMicro = void (*)(const float *, int64_t, const float *, int64_t, int64_t, float *, int64_t, bool);
+const FwdMicro FWD_MICRO[3][4] = {
+    {fwd_micro<1, 1>, fwd_micro<1, 2>, fwd_micro<1, 3>, fwd_micro<1, 4>},
+    {fwd_micro<2, 1>, fwd_micro<2, 2>, fwd_micro<2, 3>, fwd_micro<2, 4>},
+    {fwd_micro<3, 1>, fwd_micro<3, 2>, fwd_micro<3, 3>, fwd_micro<3, 4>},
+};
+
+// y[t0..t0+tn, o0..o0+on] for all of C, span by span; panel holds on x KC floats.
+template <class W>
+void fwd_tile(const uint8_t *w, const float *x, float *y, int64_t C, int64_t OC, int64_t o0, int64_t on,
+              int64_t t0, int64_t tn, float *panel) {
+    const int64_t ldp = std::min(KC, round8(C));
+    for (int64_t k0 = 0; k0 < C; k0 += KC) {
+        const int64_t kn = std::min(KC, C - k0);
+        decode_panel<W>(w, C, o0, on, k0, kn, panel, ldp);
+        for (int64_t t = t0; t < t0 + tn; t += 3) {
+            const int m = (int)std::min<int64_t>(3, t0 + tn - t);
+            for (int64_t r = 0; r < on; r += 4) {
+                const int n = (int)std::min<int64_t>(4, on - r);
+                FWD_MICRO[m - 1][n - 1](x + t * C + k0, C, panel + r * ldp, ldp, kn, y + t * OC + o0 + r, OC, k0 > 0);
+            }
+        }
+    }
+}
+
+// ---- T <= 3 (decoding) for the block types: int8 dot products ---------------------------------
+// Decoding one token streams the whole weight matrix once, so it is bound by how fast the weights can
+// be decoded and multiplied, not by FLOPs: decoding into floats costs ~1 instruction per weight.
+// Like llama.cpp, x is quantized to 8 bits per block of 32 (an int8 q, a float scale d = amax / 127,
+// and s = d * sum(q)), and whole weight blocks are multiplied in int8 with vpmaddubsw / vpmaddwd,
+// one float FMA per 32 weights. The extra error is x's rounding: at most d / 2 per element
+// (normalised error up to ~1e-2, see MatmulKernelsTest).
+#if defined(__AVX2__)
+struct XQ8 {
+    const int8_t *q;
+    const float *d, *s;
+};
+
+inline float hsum8(__m256 v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+inline float hmax8(__m256 v) {
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+// x (C floats, C a multiple of 32) -> q (C int8), d and s (C / 32 floats).
+void quantize_x_q8(const float *x, int64_t C, int8_t *q, float *d, float *s) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int64_t b = 0; b < C / 32; b++) {
+        const float *xb = x + 32 * b;
+        __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8), v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                                 _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+        const float amax = hmax8(m);
+        const float dd = amax / 127.0f;
+        const __m256 id = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
+        __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, id)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, id));
+        __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, id)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, id));
+        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+        __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        _mm256_storeu_si256((__m256i *)(q + 32 * b), _mm256_permutevar8x32_epi32(packed, order));
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+        d[b] = dd;
+        s[b] = dd * (float)_mm_cvtsi128_si32(s4);
+    }
+}
+
+// Sum of products of 32 unsigned (< 128) weight bytes with 32 signed x bytes, as 8 int32 -> float.
+inline __m256 dot_u8s8(__m256i w, __m256i x) {
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)));
+}
+
+float dot_q8_0(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const int64_t nb = C / 32;
+    int64_t b = 0;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 34 * i;
+        __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 2)), q = _mm256_loadu_si256((const __m256i *)(x.q + 32 * i));
+        // |w| * (q with w's sign): maddubs wants its first operand unsigned
+        return _mm256_mul_ps(dot_u8s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), _mm256_set1_ps(load_half(blk) * x.d[i]));
+    };
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+float dot_q4_0(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;  // sum over blocks of dw * dx * sum(q): the "- 8" of every weight
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 18 * i;
+        const float dw = load_half(blk);
+        corr += dw * x.s[i];
+        return _mm256_mul_ps(dot_u8s8(nibbles_32(blk + 2), _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))),
+                             _mm256_set1_ps(dw * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) - 8 * corr;
+}
+
+float dot_q4_k(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;  // sum of dmin * m * s over sub-blocks
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t sb = 0; sb < C / 256; sb++) {
+        const uint8_t *blk = row + 144 * sb;
+        const float d = load_half(blk), dmin = load_half(blk + 2);
+        const uint8_t *scales = blk + 4, *qs = blk + 16;
+        for (int p = 0; p < 4; p++) {
+            const int64_t xb = 8 * sb + 2 * p;
+            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+            int sc0, m0, sc1, m1;
+            scale_min_k4(2 * p, scales, &sc0, &m0);
+            scale_min_k4(2 * p + 1, scales, &sc1, &m1);
+            __m256 lo = dot_u8s8(_mm256_and_si256(q, m4), _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb)));
+            __m256 hi = dot_u8s8(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb + 32)));
+            acc0 = _mm256_fmadd_ps(lo, _mm256_set1_ps(d * sc0 * x.d[xb]), acc0);
+            acc1 = _mm256_fmadd_ps(hi, _mm256_set1_ps(d * sc1 * x.d[xb + 1]), acc1);
+            corr += dmin * (m0 * x.s[xb] + m1 * x.s[xb + 1]);
+        }
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1)) - corr;
+}
+
+// Q4_1: d * q + m. Sum over a block = d * dx * sum(q * xq) + m * s.
+float dot_q4_1(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 20 * i;
+        corr += load_half(blk + 2) * x.s[i];
+        return _mm256_mul_ps(dot_u8s8(nibbles_32(blk + 4), _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))),
+                             _mm256_set1_ps(load_half(blk) * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) + corr;
+}
+
+// Q5_0: d * (q - 16), q = nibble | fifth bit (0..31).
+float dot_q5_0(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 22 * i;
+        const float dw = load_half(blk);
+        corr += dw * x.s[i];
+        __m256i q = _mm256_or_si256(nibbles_32(blk + 6), fifth_bits(load_u32(blk + 2)));
+        return _mm256_mul_ps(dot_u8s8(q, _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))), _mm256_set1_ps(dw * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) - 16 * corr;
+}
+
+// Q5_1: d * q + m, q = nibble | fifth bit.
+float dot_q5_1(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const int64_t nb = C / 32;
+    auto one = [&](int64_t i) {
+        const uint8_t *blk = row + 24 * i;
+        corr += load_half(blk + 2) * x.s[i];
+        __m256i q = _mm256_or_si256(nibbles_32(blk + 8), fifth_bits(load_u32(blk + 4)));
+        return _mm256_mul_ps(dot_u8s8(q, _mm256_loadu_si256((const __m256i *)(x.q + 32 * i))), _mm256_set1_ps(load_half(blk) * x.d[i]));
+    };
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        acc0 = _mm256_add_ps(acc0, one(b));
+        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    }
+    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
+    return hsum8(_mm256_add_ps(acc0, acc1)) + corr;
+}
+
+// Q5_K: as Q4_K with a fifth bit per weight from qh.
+float dot_q5_k(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float corr = 0;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
+    for (int64_t sb = 0; sb < C / 256; sb++) {
+        const uint8_t *blk = row + 176 * sb;
+        const float d = load_half(blk), dmin = load_half(blk + 2);
+        const uint8_t *scales = blk + 4, *ql = blk + 48;
+        const __m256i h = _mm256_loadu_si256((const __m256i *)(blk + 16));
+        for (int p = 0; p < 4; p++) {
+            const int64_t xb = 8 * sb + 2 * p;
+            const __m256i s1 = _mm256_set1_epi8((char)(1 << (2 * p))), s2 = _mm256_set1_epi8((char)(2 << (2 * p)));
+            __m256i q = _mm256_loadu_si256((const __m256i *)(ql + 32 * p));
+            __m256i h1 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(h, s1), s1), sixteen);
+            __m256i h2 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(h, s2), s2), sixteen);
+            int sc0, m0, sc1, m1;
+            scale_min_k4(2 * p, scales, &sc0, &m0);
+            scale_min_k4(2 * p + 1, scales, &sc1, &m1);
+            __m256 lo = dot_u8s8(_mm256_or_si256(_mm256_and_si256(q, m4), h1), _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb)));
+            __m256 hi = dot_u8s8(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h2),
+                                 _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb + 32)));
+            acc0 = _mm256_fmadd_ps(lo, _mm256_set1_ps(d * sc0 * x.d[xb]), acc0);
+            acc1 = _mm256_fmadd_ps(hi, _mm256_set1_ps(d * sc1 * x.d[xb + 1]), acc1);
+            corr += dmin * (m0 * x.s[xb] + m1 * x.s[xb + 1]);
+        }
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1)) - corr;
+}
+
+float dot_q6_k(const uint8_t *row, int64_t C, const XQ8 &x) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), k32 = _mm256_set1_epi8(32);
+    for (int64_t sb = 0; sb < C / 256; sb++) {
+        const uint8_t *blk = row + 210 * sb;
+        const float d = load_half(blk + 208);
+        const uint8_t *ql = blk, *qh = blk + 128;
+        const int8_t *sc = (const int8_t *)(blk + 192);
+        for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8) {
+            __m256i l0 = _mm256_loadu_si256((const __m256i *)ql), l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+            __m256i qv[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4))};
+            for (int k = 0; k < 4; k++) {
+                const int64_t xb = 8 * sb + 4 * half + k;
+                __m256i xq = _mm256_loadu_si256((const __m256i *)(x.q + 32 * xb));
+                // pairs of (q - 32) * x as int16, then each half (16 weights) times its scale
+                __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(qv[k], xq), _mm256_maddubs_epi16(k32, xq));
+                __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+                __m256 f = _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, scv));
+                if (k & 1) acc1 = _mm256_fmadd_ps(f, _mm256_set1_ps(d * x.d[xb]), acc1);
+                else acc0 = _mm256_fmadd_ps(f, _mm256_set1_ps(d * x.d[xb]), acc0);
+            }
+        }
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+// NF4: the 16 levels as int8 (round(level * 127)): the weights are approximated here, by at most
+// 0.5 / 127 of their block's absmax (1/20 of NF4's smallest step), on top of x's rounding; this is
+// the one kernel that does not multiply the exact weights (as IQ4_NL does in llama.cpp, whose
+// levels are int8 by definition).
+const int8_t *nf4_levels_i8() {
+    static const int8_t *table = [] {
+        static int8_t t[16];
+        for (int i = 0; i < 16; i++) t[i] = (int8_t)lrintf(NF4_LEVELS[i] * 127.0f);
+        return t;
+    }();
+    return table;
+}
+
+float dot_nf4(const uint8_t *row, int64_t C, const XQ8 &x) {
+    const __m256i lut = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)nf4_levels_i8()));
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const int64_t ng = nf4_groups(C), nb = C / 64;
+    const int8_t *codes = (const int8_t *)(row + 8 * ng);
+    const uint8_t *qs = row + 8 * ng + nb;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        float scale, offset;
+        memcpy(&scale, row + 8 * (b / 256), 4);
+        memcpy(&offset, row + 8 * (b / 256) + 4, 4);
+        const float absmax = fmaf(scale, (float)codes[b], offset) * (1.0f / 127.0f);
+        __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * b));
+        __m256i wlo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
+        __m256i whi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+        __m256i xlo = _mm256_loadu_si256((const __m256i *)(x.q + 64 * b)), xhi = _mm256_loadu_si256((const __m256i *)(x.q + 64 * b + 32));
+        __m256 plo = dot_u8s8(_mm256_sign_epi8(wlo, wlo), _mm256_sign_epi8(xlo, wlo));
+        __m256 phi = dot_u8s8(_mm256_sign_epi8(whi, whi), _mm256_sign_epi8(xhi, whi));
+        acc0 = _mm256_fmadd_ps(plo, _mm256_set1_ps(absmax * x.d[2 * b]), acc0);
+        acc1 = _mm256_fmadd_ps(phi, _mm256_set1_ps(absmax * x.d[2 * b + 1]), acc1);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+template <float (*DOT)(const uint8_t *, int64_t, const XQ8 &)>
+struct Q8Dot {
+    static float dot(const uint8_t *row, int64_t C, const XQ8 &x) { return DOT(row, C, x); }
+};
+
+// y (T, OC) for T <= 3 through the int8 dots; rows of W split across threads.
+template <class W>
+void forward_q8(const uint8_t *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads) {
+    const int64_t nb = C / 32;
+    int8_t *q = (int8_t *)malloc((size_t)(T * C));
+    float *ds = (float *)malloc((size_t)(2 * T * nb) * sizeof(float));
+    if (!q || !ds) abort();  // a few KB: failing here means the process is already lost
+    XQ8 xs[3];
+    for (int64_t t = 0; t < T; t++) {
+        quantize_x_q8(x + t * C, C, q + t * C, ds + 2 * t * nb, ds + (2 * t + 1) * nb);
+        xs[t] = XQ8{q + t * C, ds + 2 * t * nb, ds + (2 * t + 1) * nb};
+    }
+    const int64_t rb = W::row_bytes(C);
+#pragma omp parallel for num_threads(threads_for(C * OC, 1 << 17, threads)) schedule(static)
+    for (int64_t o = 0; o < OC; o++) {
+        const uint8_t *row = w + o * rb;
+        for (int64_t t = 0; t < T; t++) y[t * OC + o] = W::dot(row, C, xs[t]);
+    }
+    free(q);
+    free(ds);
+}
+#endif
+
+template <class W>
+void forward(const void *wv, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads) {
+    const uint8_t *w = (const uint8_t *)wv;
+#if defined(__AVX2__)
+    if constexpr (W::Q8) {
+        if (T <= 3) {
+            forward_q8<W>(w, x, y, T, C, OC, threads);
+            return;
+        }
+    }
+#endif
+    // Few rows of x: panels of 4 rows of W (they stay in L1) streamed once; many: 64-row panels in
+    // L2, each reused by every row of x in the tile.
+    const int64_t NB = T <= 3 ? 4 : 64;
+    const int64_t n_o = (OC + NB - 1) / NB;
+    int64_t n_t = 1;  // split T too when OC gives too few tiles to keep every thread busy
+    if (T > 3 && n_o < 2 * threads) n_t = std::min<int64_t>((T + 47) / 48, (2 * threads + n_o - 1) / n_o);
+    const int64_t TB = (T + n_t - 1) / n_t;
+    const int64_t tiles = n_o * n_t;
+    const int nt = (int)std::min<int64_t>(threads_for(T * C * OC, 1 << 18, threads), tiles);
+    const int64_t ldp = std::min(KC, round8(C));
+#pragma omp parallel num_threads(nt)
+    {
+        float *panel = alloc_floats(NB * ldp);
+#pragma omp for schedule(static)
+        for (int64_t tile = 0; tile < tiles; tile++) {
+            const int64_t o0 = (tile % n_o) * NB, t0 = (tile / n_o) * TB;
+            if (!panel) abort();  // under 300 KB: failing here means the process is already lost
+            if (t0 < T) fwd_tile<W>(w, x, y, C, OC, o0, std::min(NB, OC - o0), t0, std::min(TB, T - t0), panel);
+        }
+        free(panel);
+    }
+}
+
+// ---- backward micro-kernel: dx[i][c] += sum_o dy[i][o] * p[o][c], i < M, c < 8 * V (width w) --
+
+template <int M, int V>
+void bwd_micro(const float *dy, int64_t ldy, const float *p, int64_t ldp, int64_t on, float *dx, int64_t ldx, int64_t width) {
+#if defined(__AVX2__)
+    __m256 acc[M][V];
+    CORTADO_UNROLL for (int i = 0; i < M; i++)
+        CORTADO_UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+    for (int64_t o = 0; o < on; o++) {
+        __m256 wv[V];
+        CORTADO_UNROLL for (int v = 0; v < V; v++) wv[v] = _mm256_load_ps(p + o * ldp + 8 * v);
+        CORTADO_UNROLL for (int i = 0; i < M; i++) {
+            const __m256 d = _mm256_broadcast_ss(dy + i * ldy + o);
+            CORTADO_UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(d, wv[v], acc[i][v]);
+        }
+    }
+    CORTADO_UNROLL for (int i = 0; i < M; i++) {
+        float *d = dx + i * ldx;
+        CORTADO_UNROLL for (int v = 0; v < V; v++) {
+            const int64_t c = 8 * v;
+            if (c + 8 <= width) {
+                _mm256_storeu_ps(d + c, _mm256_add_ps(_mm256_loadu_ps(d + c), acc[i][v]));
+            } else {
+                const __m256i mask = tail_mask(width - c);
+                _mm256_maskstore_ps(d + c, mask, _mm256_add_ps(_mm256_maskload_ps(d + c, mask), acc[i][v]));
+            }
+        }
+    }
+#else
+    float acc[M][8 * V] = {};
+    for (int64_t o = 0; o < on; o++)
+        CORTADO_UNROLL for (int i = 0; i < M; i++) {
+            const float d = dy[i * ldy + o];
+            for (int c = 0; c < 8 * V; c++) acc[i][c] += d * p[o * ldp + c];
+        }
+    CORTADO_UNROLL for (int i = 0; i < M; i++)
+        for (int64_t c = 0; c < width; c++) dx[i * ldx + c] += acc[i][c];
+#endif
+}
+
+using BwdMicro = void (*)(const float *, int64_t, const float *, int64_t, int64_t, float *, int64_t, int64_t);
+const BwdMicro BWD_MICRO[4][3] = {
+    {bwd_micro<1, 1>, bwd_micro<1, 2>, bwd_micro<1, 3>},
+    {bwd_micro<2, 1>, bwd_micro<2, 2>, bwd_micro<2, 3>},
+    {bwd_micro<3, 1>, bwd_micro<3, 2>, bwd_micro<3, 3>},
+    {bwd_micro<4, 1>, bwd_micro<4, 2>, bwd_micro<4, 3>},
+};
+
+constexpr int64_t OB = 128;  // rows of W per backward panel
+
+// dx[t0..t0+tn, c0..c0+cn] = sum over all rows o of dy[t, o] * W[o, c]; panel holds OB x round8(cn).
+template <class W>
+void bwd_tile(const uint8_t *w, const float *dy, float *dx, int64_t C, int64_t OC, int64_t c0, int64_t cn,
+              int64_t t0, int64_t tn, float *panel) {
+    const int64_t ldp = round8(cn);
+    for (int64_t t = t0; t < t0 + tn; t++) memset(dx + t * C + c0, 0, (size_t)cn * sizeof(float));
+    for (int64_t o0 = 0; o0 < OC; o0 += OB) {
+        const int64_t on = std::min(OB, OC - o0);
+        decode_panel<W>(w, C, o0, on, c0, cn, panel, ldp);
+        for (int64_t t = t0; t < t0 + tn; t += 4) {
+            const int m = (int)std::min<int64_t>(4, t0 + tn - t);
+            for (int64_t c = 0; c < cn; c += 24) {
+                const int64_t width = std::min<int64_t>(24, cn - c);
+                BWD_MICRO[m - 1][(width + 7) / 8 - 1](dy + t * OC + o0, OC, panel + c, ldp, on, dx + t * C + c0 + c, C, width);
+            }
+        }
+    }
+}
+
+template <class W>
+void backward_x(const void *wv, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads) {
+    const uint8_t *w = (const uint8_t *)wv;
+    // Column spans: multiples of 256 (whole blocks of every type), wide enough that few rows of dy
+    // still read long runs of each row of W, narrow enough for the panel to stay in L2.
+    int64_t CB = T <= 3 ? 1024 : 256;
+    if (CB > C) CB = C;
+    const int64_t n_c = (C + CB - 1) / CB;
+    int64_t n_t = 1;
+    if (T > 4 && n_c < 2 * threads) n_t = std::min<int64_t>((T + 31) / 32, (2 * threads + n_c - 1) / n_c);
+    const int64_t TB = (T + n_t - 1) / n_t;
+    const int64_t tiles = n_c * n_t;
+    const int nt = (int)std::min<int64_t>(threads_for(T * C * OC, 1 << 18, threads), tiles);
+#pragma omp parallel num_threads(nt)
+    {
+        float *panel = alloc_floats(OB * round8(CB));
+#pragma omp for schedule(static)
+        for (int64_t tile = 0; tile < tiles; tile++) {
+            const int64_t c0 = (tile % n_c) * CB, t0 = (tile / n_c) * TB;
+            if (!panel) abort();
+            if (t0 < T) bwd_tile<W>(w, dy, dx, C, OC, c0, std::min(CB, C - c0), t0, std::min(TB, T - t0), panel);
+        }
+        free(panel);
+    }
+}
+
+// The types with int8 dots (AVX2): the block decoder for T > 3 and backward, the dot for T <= 3.
+#if defined(__AVX2__)
+template <int QKV, int BYTES, void (*BLOCK)(const uint8_t *, float *), float (*DOT)(const uint8_t *, int64_t, const XQ8 &)>
+struct BlockQ8W : BlockW<QKV, BYTES, BLOCK>, Q8Dot<DOT> {
+    static constexpr bool Q8 = true;
+};
+using Q8_0W = BlockQ8W<32, 34, block_q8_0, dot_q8_0>;
+using Q4_0W = BlockQ8W<32, 18, block_q4_0, dot_q4_0>;
+using Q4_KW = BlockQ8W<256, 144, block_q4_k, dot_q4_k>;
+using Q6_KW = BlockQ8W<256, 210, block_q6_k, dot_q6_k>;
+using Q4_1W = BlockQ8W<32, 20, block_q4_1, dot_q4_1>;
+using Q5_0W = BlockQ8W<32, 22, block_q5_0, dot_q5_0>;
+using Q5_1W = BlockQ8W<32, 24, block_q5_1, dot_q5_1>;
+using Q5_KW = BlockQ8W<256, 176, block_q5_k, dot_q5_k>;
+struct NF4W : NF4Span, Q8Dot<dot_nf4> {
+    static constexpr bool Q8 = true;
+};
+#else
+using Q8_0W = BlockW<32, 34, block_q8_0>;
+using Q4_0W = BlockW<32, 18, block_q4_0>;
+using Q4_KW = BlockW<256, 144, block_q4_k>;
+using Q6_KW = BlockW<256, 210, block_q6_k>;
+using Q4_1W = BlockW<32, 20, block_q4_1>;
+using Q5_0W = BlockW<32, 22, block_q5_0>;
+using Q5_1W = BlockW<32, 24, block_q5_1>;
+using Q5_KW = BlockW<256, 176, block_q5_k>;
+using NF4W = NF4Span;
+#endif
+
+}  // namespace
+
+#define CORTADO_MATMUL(name, W)                                                                              \
+    void matmul_forward_##name(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC,     \
+                               int threads) {                                                                \
+        forward<W>(w, x, y, T, C, OC, threads);                                                              \
+    }                                                                                                        \
+    void matmul_backward_x_##name(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, \
+                                  int threads) {                                                             \
+        backward_x<W>(w, dy, dx, T, C, OC, threads);                                                         \
+    }
+
+CORTADO_MATMUL(f32, F32W)
+CORTADO_MATMUL(f16, F16W)
+CORTADO_MATMUL(bf16, BF16W)
+CORTADO_MATMUL(q8_0, Q8_0W)
+CORTADO_MATMUL(q4_0, Q4_0W)
+CORTADO_MATMUL(q4_1, Q4_1W)
+CORTADO_MATMUL(q5_0, Q5_0W)
+CORTADO_MATMUL(q5_1, Q5_1W)
+CORTADO_MATMUL(q4_k, Q4_KW)
+CORTADO_MATMUL(q5_k, Q5_KW)
+CORTADO_MATMUL(q6_k, Q6_KW)
+CORTADO_MATMUL(nf4, NF4W)
+
+}  // namespace CORTADO_NS
