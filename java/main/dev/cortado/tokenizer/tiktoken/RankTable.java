@@ -16,8 +16,9 @@ final class RankTable {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long MIX = 0x9E3779B97F4A7C15L;
 
-    private final long[] shortKeys;
-    private final int[] shortRanks;
+    /** Slot s holds its key at [2s] and its rank at [2s + 1]: one cache line per probe. */
+    private final long[] shortSlots;
+    private final int shortMask;
     private final int shortShift;
     private final int[] longSlots; // rank of a long token, or NONE
     private final int longShift;
@@ -35,8 +36,8 @@ final class RankTable {
         }
         count = shorts + longs;
         int shortBits = bitsFor(shorts), longBits = bitsFor(longs);
-        shortKeys = new long[1 << shortBits];
-        shortRanks = new int[1 << shortBits];
+        shortSlots = new long[2 << shortBits];
+        shortMask = (1 << shortBits) - 1;
         shortShift = 64 - shortBits;
         longSlots = new int[1 << longBits];
         Arrays.fill(longSlots, NONE);
@@ -47,9 +48,9 @@ final class RankTable {
             if (t.length <= 7) {
                 long key = pack(t, 0, t.length);
                 int s = (int) ((key * MIX) >>> shortShift);
-                while (shortKeys[s] != 0) s = (s + 1) & (shortKeys.length - 1);
-                shortKeys[s] = key;
-                shortRanks[s] = r;
+                while (shortSlots[2 * s] != 0) s = (s + 1) & shortMask;
+                shortSlots[2 * s] = key;
+                shortSlots[2 * s + 1] = r;
             } else {
                 int s = (int) ((hash(t, 0, t.length) * MIX) >>> longShift);
                 while (longSlots[s] != NONE) s = (s + 1) & (longSlots.length - 1);
@@ -84,10 +85,10 @@ final class RankTable {
         int n = to - from;
         if (n <= 7) {
             long key = pack(b, from, n);
-            int mask = shortKeys.length - 1;
-            for (int s = (int) ((key * MIX) >>> shortShift); ; s = (s + 1) & mask) {
-                long k = shortKeys[s];
-                if (k == key) return shortRanks[s];
+            long[] slots = shortSlots;
+            for (int s = (int) ((key * MIX) >>> shortShift); ; s = (s + 1) & shortMask) {
+                long k = slots[2 * s];
+                if (k == key) return (int) slots[2 * s + 1];
                 if (k == 0) return NONE;
             }
         }

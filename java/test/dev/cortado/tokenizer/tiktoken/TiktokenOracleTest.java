@@ -90,9 +90,9 @@ class TiktokenOracleTest {
         Encoding theirs = JTOKKIT.getEncoding(EncodingType.fromName(name).orElseThrow());
         Random r = new Random(7);
         StringBuilder noSpaces = new StringBuilder();
-        while (noSpaces.length() < 20_000) noSpaces.append((char) ('a' + r.nextInt(26)));
+        while (noSpaces.length() < 40_000) noSpaces.append((char) ('a' + r.nextInt(26)));
         String digits = r.ints(20_000, 0, 10).collect(StringBuilder::new, StringBuilder::append, StringBuilder::append).toString();
-        for (String text : List.of(noSpaces.toString(), "a".repeat(20_000), " ".repeat(20_000), "\n".repeat(5000), digits,
+        for (String text : List.of(noSpaces.toString(), "a".repeat(40_000), " ".repeat(40_000), "\n".repeat(5000), digits,
                 "😀".repeat(5000), "ab".repeat(10_000), "\u0301".repeat(5000))) {
             assertArrayEquals(theirs.encodeOrdinary(text).toArray(), ours.encodeOrdinary(text), () -> name + " " + escape(text.substring(0, 20)));
         }
