@@ -25,9 +25,14 @@ python3 - "$text" <<'PY'
 import glob, gzip, io, os, sys, zipfile
 target = sys.argv[1]
 def take(parts, limit):
+    # the parts in order, repeated when short, cut at the line end after `limit` bytes
     s, out = 0, []
     while s < limit and parts:
         for p in parts:
+            b = len(p.encode())
+            if s + b > limit:
+                cut = p.find("\n", len(p) * (limit - s) // b)
+                p = p if cut < 0 else p[:cut + 1]
             out.append(p); s += len(p.encode())
             if s >= limit: break
     return "".join(out)
