@@ -8,11 +8,11 @@ import dev.cortado.model.ModelLoader;
 import dev.cortado.tokenizer.spm.HfSpmOptions;
 import dev.cortado.tokenizer.bpe.ByteLevelBpe;
 import dev.cortado.tokenizer.spm.SentencePieceBpe;
+import dev.cortado.tokenizer.tiktoken.Tiktoken;
 import dev.cortado.tokenizer.wpm.WordPiece;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -29,7 +29,6 @@ import java.util.regex.Pattern;
 public final class Tokenizers {
     /** The tiktoken encodings {@link #load} knows by name. */
     public static final List<String> TIKTOKEN_NAMES = List.of("r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base");
-    private static final String TIKTOKEN = "dev.cortado.tokenizer.tiktoken.Tiktoken";
     private static final Pattern WITH_VOCAB = Pattern.compile("(.+):([0-9]{1,9})");
     static final String ACCEPTED = "give a tiktoken name (" + String.join(", ", TIKTOKEN_NAMES) + "), a .tiktoken file, "
             + "a tokenizer.json or a directory holding one, a .gguf file, a llama2.c tokenizer.bin (optionally PATH:VOCAB_SIZE), "
@@ -56,7 +55,7 @@ public final class Tokenizers {
      */
     public static Tokenizer load(String nameOrPath) {
         if (nameOrPath == null || nameOrPath.isBlank()) throw new CortadoException("no tokenizer named; " + ACCEPTED);
-        if (TIKTOKEN_NAMES.contains(nameOrPath)) return reflect(TIKTOKEN, "named", String.class, nameOrPath, "tiktoken encoding " + nameOrPath);
+        if (TIKTOKEN_NAMES.contains(nameOrPath)) return Tiktoken.named(nameOrPath);
         Path path = Path.of(nameOrPath);
         Matcher m = WITH_VOCAB.matcher(nameOrPath);
         if (!Files.exists(path) && m.matches() && Files.isRegularFile(Path.of(m.group(1)))) {
@@ -74,7 +73,7 @@ public final class Tokenizers {
         }
         if (!Files.isRegularFile(path)) throw CortadoException.inFile(path, "no such tokenizer file; " + ACCEPTED);
         String name = path.getFileName().toString();
-        if (name.endsWith(".tiktoken")) return reflect(TIKTOKEN, "load", Path.class, path, "a .tiktoken file");
+        if (name.endsWith(".tiktoken")) return Tiktoken.load(path);
         if (name.endsWith(".index.json") || name.endsWith(".safetensors")) return fromModel(path);
         if (name.endsWith(".json")) return fromTokenizerJson(path);
         String magic = magic(path);
@@ -157,27 +156,6 @@ public final class Tokenizers {
             return count >= 3 ? count : 0;
         } catch (IOException e) {
             throw CortadoException.inFile(file, "cannot read: " + e.getMessage());
-        }
-    }
-
-    /** Calls {@code className.method(arg)}, a tokenizer class that may be absent from this build. */
-    private static Tokenizer reflect(String className, String method, Class<?> argType, Object arg, String what) {
-        Class<?> c;
-        try {
-            c = Class.forName(className);
-        } catch (ClassNotFoundException e) {
-            throw new CortadoException(what + " needs " + className + ", which this build of Cortado does not have");
-        }
-        try {
-            return (Tokenizer) c.getMethod(method, argType).invoke(null, arg);
-        } catch (NoSuchMethodException e) {
-            throw new CortadoException(what + " needs " + className + "." + method + "(" + argType.getSimpleName()
-                    + "), which this build of Cortado does not have");
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new CortadoException(what + ": " + e.getCause(), e.getCause());
-        } catch (IllegalAccessException | ClassCastException e) {
-            throw new CortadoException(what + ": cannot use " + className + "." + method + ": " + e.getMessage());
         }
     }
 }
