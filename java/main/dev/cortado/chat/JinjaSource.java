@@ -1,0 +1,332 @@
+package dev.cortado.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Rewrites a Jinja2 template so Jinjava renders it as Jinja2 would.
+ * <ul>
+ * <li>Whitespace: Jinja2's lexer rules as Hugging Face configures them — {@code -} on a tag strips
+ * all whitespace on that side, {@code lstrip_blocks} strips spaces and tabs before a block or
+ * comment tag that starts its line ({@code {%+} keeps them), {@code trim_blocks} drops the first
+ * newline after a block or comment tag ({@code +%}} keeps it), line ends become {@code \n} and one
+ * trailing newline goes. The result carries no whitespace markers, so Jinjava (run with all of
+ * its own whitespace handling off) prints text exactly as it stands; Jinjava's own trimming
+ * differs from Jinja2's in many corners.</li>
+ * <li>Slices: {@code x[a:b:c]} becomes {@code x.__slice__(a, b, c)}, answered by
+ * {@link PythonMethods} with Python's rules — Jinjava has no step and takes only plain bounds.</li>
+ * <li>Keyword arguments: {@code f(n=a - 1)} becomes {@code f(n=(a - 1))}; Jinjava binds {@code =}
+ * tighter than the operators.</li>
+ * <li>{@code not x is defined} becomes {@code not (x is defined)}; Jinjava applies {@code not} first.</li>
+ * </ul>
+ */
+final class JinjaSource {
+    private JinjaSource() {}
+
+    /** Tags whose contents are not expressions to rewrite. */
+    private static final Set<String> VERBATIM_TAGS = Set.of("macro", "call", "raw", "filter");
+
+    static String rewrite(String source) {
+        String src = source.replace("\r\n", "\n").replace('\r', '\n');
+        if (src.endsWith("\n")) src = src.substring(0, src.length() - 1);
+        StringBuilder out = new StringBuilder(src.length());
+        int i = 0;
+        int n = src.length();
+        boolean lineStarting = true;   // the previous token ended a line (Jinja2's line_starting)
+        boolean stripNextText = false; // the previous tag ended with '-'
+        boolean trimNextNewline = false;
+        while (i < n) {
+            int open = nextTagStart(src, i);
+            String text = src.substring(i, open < 0 ? n : open);
+            if (stripNextText) {
+                String rest = text.stripLeading();
+                lineStarting = rest.length() < text.length() && text.charAt(text.length() - rest.length() - 1) == '\n';
+                text = rest;
+            } else if (trimNextNewline && text.startsWith("\n")) {
+                text = text.substring(1);
+                lineStarting = true;
+            }
+            if (open < 0) {
+                out.append(text);
+                break;
+            }
+            char kind = src.charAt(open + 1); // '{', '%' or '#'
+            char sign = open + 2 < n ? src.charAt(open + 2) : 0;
+            if (sign == '-') {
+                text = text.stripTrailing();
+            } else if (sign != '+' && kind != '{') {
+                int lineStart = text.lastIndexOf('\n') + 1;
+                if ((lineStart > 0 || lineStarting || text.isEmpty() && out.isEmpty())
+                        && text.substring(lineStart).chars().allMatch(c -> c == ' ' || c == '\t')) {
+                    text = text.substring(0, lineStart);
+                }
+            }
+            out.append(text);
+            int bodyStart = open + 2 + (sign == '-' || sign == '+' ? 1 : 0);
+            int close = tagEnd(src, bodyStart, kind);
+            if (close < 0) { // unterminated: leave it to the engine to report
+                out.append(src, open, n);
+                break;
+            }
+            int closeLen = 2;
+            char endSign = src.charAt(close - 1);
+            int bodyEnd = close;
+            if ((endSign == '-' || endSign == '+') && close - 1 >= bodyStart) {
+                bodyEnd = close - 1;
+            } else {
+                endSign = 0;
+            }
+            String body = src.substring(bodyStart, bodyEnd);
+            if (kind == '#') {
+                // comments vanish here; Jinjava need not see them
+            } else if (kind == '{') {
+                out.append("{{").append(Expressions.rewrite(body)).append("}}");
+            } else {
+                String tag = firstWord(body);
+                if (tag.equals("raw")) {
+                    int end = rawEnd(src, close + 2);
+                    out.append("{%").append(body).append("%}");
+                    if (end < 0) {
+                        out.append(src, close + 2, n);
+                        break;
+                    }
+                    out.append(src, close + 2, end);
+                    i = end;
+                    lineStarting = false;
+                    stripNextText = false;
+                    trimNextNewline = false;
+                    continue;
+                }
+                out.append("{%").append(VERBATIM_TAGS.contains(tag) ? body : Expressions.rewrite(body)).append("%}");
+            }
+            i = close + closeLen;
+            stripNextText = endSign == '-';
+            trimNextNewline = kind != '{' && endSign != '+';
+            lineStarting = false;
+        }
+        return out.toString();
+    }
+
+    private static int nextTagStart(String s, int from) {
+        for (int i = s.indexOf('{', from); i >= 0 && i + 1 < s.length(); i = s.indexOf('{', i + 1)) {
+            char c = s.charAt(i + 1);
+            if (c == '{' || c == '%' || c == '#') return i;
+        }
+        return -1;
+    }
+
+    /** Index of the closing {@code }}}, {@code %}} or {@code #}} (its first character), or -1. */
+    private static int tagEnd(String s, int from, char kind) {
+        if (kind == '#') {
+            int e = s.indexOf("#}", from);
+            return e;
+        }
+        char closer = kind == '{' ? '}' : '%';
+        int depth = 0;
+        char quote = 0;
+        for (int i = from; i + 1 < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') i++;
+                else if (c == quote) quote = 0;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (depth == 0 && c == closer && s.charAt(i + 1) == '}') {
+                return i;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth = Math.max(0, depth - 1);
+            }
+        }
+        return -1;
+    }
+
+    private static final Pattern ENDRAW = Pattern.compile("\\{%[-+]?\\s*endraw\\s*[-+]?%}");
+
+    private static int rawEnd(String s, int from) {
+        Matcher m = ENDRAW.matcher(s);
+        return m.find(from) ? m.start() : -1;
+    }
+
+    private static String firstWord(String body) {
+        String t = body.strip();
+        int e = 0;
+        while (e < t.length() && (Character.isLetterOrDigit(t.charAt(e)) || t.charAt(e) == '_')) e++;
+        return t.substring(0, e);
+    }
+
+    /** The expression rewrites, bracket by bracket. */
+    static final class Expressions {
+        private Expressions() {}
+
+        static String rewrite(String e) {
+            StringBuilder out = new StringBuilder(e.length() + 16);
+            int i = 0, n = e.length();
+            while (i < n) {
+                char c = e.charAt(i);
+                if (c == '\'' || c == '"') {
+                    int end = stringEnd(e, i);
+                    out.append(e, i, end);
+                    i = end;
+                } else if (c == '(' || c == '[' || c == '{') {
+                    int close = matching(e, i);
+                    if (close < 0) {
+                        out.append(e, i, n);
+                        break;
+                    }
+                    String inner = e.substring(i + 1, close);
+                    boolean afterPrimary = afterPrimary(out);
+                    List<String> slice = c == '[' && afterPrimary ? splitTop(inner, ':') : List.of();
+                    if (slice.size() >= 2 && slice.size() <= 3) {
+                        out.append(".__slice__(");
+                        for (int k = 0; k < 3; k++) {
+                            String part = k < slice.size() ? slice.get(k).strip() : "";
+                            if (k > 0) out.append(", ");
+                            out.append(part.isEmpty() ? "none" : "(" + rewrite(part) + ")");
+                        }
+                        out.append(')');
+                    } else if (c == '(' && afterPrimary) {
+                        out.append('(').append(keywordArguments(inner)).append(')');
+                    } else {
+                        out.append(c).append(rewrite(inner)).append(e.charAt(close));
+                    }
+                    i = close + 1;
+                } else if (word(e, i, "not") && (i == 0 || !identifierChar(e.charAt(i - 1)))) {
+                    int operand = skipSpaces(e, i + 3);
+                    int end = primaryEnd(e, operand);
+                    int is = skipSpaces(e, end);
+                    if (end > operand && word(e, is, "is")) {
+                        int test = skipSpaces(e, is + 2);
+                        if (word(e, test, "not")) test = skipSpaces(e, test + 3);
+                        int testEnd = test;
+                        while (testEnd < n && identifierChar(e.charAt(testEnd))) testEnd++;
+                        out.append("not (").append(rewrite(e.substring(operand, testEnd))).append(')');
+                        i = testEnd;
+                    } else {
+                        out.append("not");
+                        i += 3;
+                    }
+                } else {
+                    out.append(c);
+                    i++;
+                }
+            }
+            return out.toString();
+        }
+
+        /** {@code name=value} arguments get their value parenthesised. */
+        private static String keywordArguments(String inner) {
+            List<String> args = splitTop(inner, ',');
+            StringBuilder out = new StringBuilder();
+            for (int k = 0; k < args.size(); k++) {
+                if (k > 0) out.append(',');
+                String a = args.get(k);
+                Matcher m = KEYWORD.matcher(a);
+                if (m.lookingAt() && !a.substring(m.end()).isBlank()) {
+                    out.append(m.group()).append('(').append(rewrite(a.substring(m.end()))).append(')');
+                } else {
+                    out.append(rewrite(a));
+                }
+            }
+            return out.toString();
+        }
+
+        private static final Pattern KEYWORD = Pattern.compile("\\s*[A-Za-z_][A-Za-z0-9_]*\\s*=(?!=)");
+
+        /** The parts of {@code s} between top-level {@code sep}s (outside brackets and strings). */
+        static List<String> splitTop(String s, char sep) {
+            List<String> parts = new ArrayList<>();
+            int depth = 0, start = 0;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\'' || c == '"') {
+                    i = stringEnd(s, i) - 1;
+                } else if (c == '(' || c == '[' || c == '{') {
+                    depth++;
+                } else if (c == ')' || c == ']' || c == '}') {
+                    depth--;
+                } else if (c == sep && depth == 0) {
+                    parts.add(s.substring(start, i));
+                    start = i + 1;
+                }
+            }
+            parts.add(s.substring(start));
+            return parts;
+        }
+
+        private static int stringEnd(String s, int open) {
+            char q = s.charAt(open);
+            for (int i = open + 1; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\\') i++;
+                else if (c == q) return i + 1;
+            }
+            return s.length();
+        }
+
+        private static int matching(String s, int open) {
+            int depth = 0;
+            for (int i = open; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\'' || c == '"') {
+                    i = stringEnd(s, i) - 1;
+                } else if (c == '(' || c == '[' || c == '{') {
+                    depth++;
+                } else if (c == ')' || c == ']' || c == '}') {
+                    if (--depth == 0) return i;
+                }
+            }
+            return -1;
+        }
+
+        /** Whether what precedes (ignoring spaces) ends an operand: a name, a call, a subscript, a string. */
+        private static boolean afterPrimary(StringBuilder out) {
+            int k = out.length() - 1;
+            while (k >= 0 && Character.isWhitespace(out.charAt(k))) k--;
+            if (k < 0) return false;
+            char c = out.charAt(k);
+            if (c == ')' || c == ']' || c == '\'' || c == '"') return true;
+            if (!identifierChar(c)) return false;
+            int start = k;
+            while (start > 0 && identifierChar(out.charAt(start - 1))) start--;
+            String w = out.substring(start, k + 1);
+            return !Set.of("in", "not", "and", "or", "if", "else", "is", "return").contains(w);
+        }
+
+        /** End of a primary with its trailers: {@code a.b[c](d)}. */
+        private static int primaryEnd(String s, int i) {
+            int n = s.length();
+            if (i >= n || !(Character.isLetter(s.charAt(i)) || s.charAt(i) == '_')) return i;
+            while (i < n) {
+                char c = s.charAt(i);
+                if (identifierChar(c) || c == '.') {
+                    i++;
+                } else if (c == '[' || c == '(') {
+                    int close = matching(s, i);
+                    if (close < 0) return n;
+                    i = close + 1;
+                } else {
+                    break;
+                }
+            }
+            return i;
+        }
+
+        private static boolean word(String s, int i, String w) {
+            return s.startsWith(w, i) && (i + w.length() == s.length() || !identifierChar(s.charAt(i + w.length())));
+        }
+
+        private static int skipSpaces(String s, int i) {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+            return i;
+        }
+
+        private static boolean identifierChar(char c) {
+            return Character.isLetterOrDigit(c) || c == '_';
+        }
+    }
+}
