@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * {@link PythonMethods} with Python's rules — Jinjava has no step and takes only plain bounds.</li>
  * <li>Keyword arguments: {@code f(n=a - 1)} becomes {@code f(n=(a - 1))}; Jinjava binds {@code =}
  * tighter than the operators.</li>
- * <li>{@code not x is defined} becomes {@code not (x is defined)}; Jinjava applies {@code not} first.</li>
+ * <li>Precedence: {@code not a == b} becomes {@code not (a == b)} and {@code a is none and b}
+ * becomes {@code (a is none) and b} — Jinjava binds {@code not} tighter than comparisons and lets a
+ * test swallow what follows; {@code a+1} becomes {@code a+ 1}, as Jinjava reads {@code +1} as one token.</li>
  * </ul>
  */
 final class JinjaSource {
@@ -50,7 +52,7 @@ final class JinjaSource {
                 lineStarting = true;
             }
             if (open < 0) {
-                out.append(text);
+                appendText(out, text);
                 break;
             }
             char kind = src.charAt(open + 1); // '{', '%' or '#'
@@ -64,7 +66,7 @@ final class JinjaSource {
                     text = text.substring(0, lineStart);
                 }
             }
-            out.append(text);
+            appendText(out, text);
             int bodyStart = open + 2 + (sign == '-' || sign == '+' ? 1 : 0);
             int close = tagEnd(src, bodyStart, kind);
             if (close < 0) { // unterminated: leave it to the engine to report
@@ -108,6 +110,26 @@ final class JinjaSource {
             lineStarting = false;
         }
         return out.toString();
+    }
+
+    /**
+     * Text as Jinjava reads it the same: once whitespace control has joined text to a tag, a
+     * {@code {} just before a tag or a {@code }} just after one would fuse with the tag's braces
+     * ({@code {{%}, {@code }}}}), so such braces are printed by an expression instead.
+     */
+    private static void appendText(StringBuilder out, String text) {
+        if (text.isEmpty()) return;
+        int b = 0, e = text.length();
+        String head = "", tail = "";
+        if (out.length() > 0 && out.charAt(out.length() - 1) == '}' && text.charAt(0) == '}') {
+            head = "{{ '}' }}";
+            b = 1;
+        }
+        if (e > b && text.charAt(e - 1) == '{') {
+            tail = "{{ '{' }}";
+            e--;
+        }
+        out.append(head).append(text, b, e).append(tail);
     }
 
     private static int nextTagStart(String s, int from) {
@@ -195,21 +217,33 @@ final class JinjaSource {
                         out.append(c).append(rewrite(inner)).append(e.charAt(close));
                     }
                     i = close + 1;
-                } else if (word(e, i, "not") && (i == 0 || !identifierChar(e.charAt(i - 1)))) {
-                    int operand = skipSpaces(e, i + 3);
-                    int end = primaryEnd(e, operand);
+                } else if (identifierStart(e, i) && word(e, i, "not") && !word(e, skipSpaces(e, i + 3), "in")) {
+                    int end = notEnd(e, i + 3);
+                    out.append("not (").append(rewrite(e.substring(i + 3, end).strip())).append(')');
+                    i = end;
+                } else if (identifierStart(e, i)) {
+                    int end = operandEnd(e, i);
                     int is = skipSpaces(e, end);
-                    if (end > operand && word(e, is, "is")) {
+                    if (word(e, is, "is") && !word(e, i, "not")) {
                         int test = skipSpaces(e, is + 2);
-                        if (word(e, test, "not")) test = skipSpaces(e, test + 3);
+                        boolean negated = word(e, test, "not");
+                        if (negated) test = skipSpaces(e, test + 3);
                         int testEnd = test;
                         while (testEnd < n && identifierChar(e.charAt(testEnd))) testEnd++;
-                        out.append("not (").append(rewrite(e.substring(operand, testEnd))).append(')');
+                        String name = e.substring(test, testEnd);
+                        if (TESTS_WITH_ARGUMENT.contains(name)) testEnd = operandEnd(e, skipSpaces(e, testEnd));
+                        out.append('(').append(rewrite(e.substring(i, end))).append(" is ")
+                                .append(negated ? "not " : "").append(rewrite(e.substring(test, testEnd))).append(')');
                         i = testEnd;
                     } else {
-                        out.append("not");
-                        i += 3;
+                        int w = i;
+                        while (w < n && identifierChar(e.charAt(w))) w++;
+                        out.append(e, i, w);
+                        i = w;
                     }
+                } else if (c == '+' && i + 1 < n && !Character.isWhitespace(e.charAt(i + 1))) {
+                    out.append("+ "); // Jinjava reads "+1" as one token
+                    i++;
                 } else {
                     out.append(c);
                     i++;
@@ -297,10 +331,54 @@ final class JinjaSource {
             return !Set.of("in", "not", "and", "or", "if", "else", "is", "return").contains(w);
         }
 
-        /** End of a primary with its trailers: {@code a.b[c](d)}. */
-        private static int primaryEnd(String s, int i) {
+        /** Where the operand of {@code not} ends: at the next {@code and}, {@code or}, {@code if}, {@code else} or comma at this level. */
+        private static int notEnd(String s, int i) {
             int n = s.length();
-            if (i >= n || !(Character.isLetter(s.charAt(i)) || s.charAt(i) == '_')) return i;
+            while (i < n) {
+                char c = s.charAt(i);
+                if (c == '\'' || c == '"') {
+                    i = stringEnd(s, i);
+                } else if (c == '(' || c == '[' || c == '{') {
+                    int close = matching(s, i);
+                    if (close < 0) return n;
+                    i = close + 1;
+                } else if (c == ',') {
+                    return i;
+                } else if (identifierStart(s, i)) {
+                    if (word(s, i, "and") || word(s, i, "or") || word(s, i, "if") || word(s, i, "else")) return i;
+                    while (i < n && identifierChar(s.charAt(i))) i++;
+                } else {
+                    i++;
+                }
+            }
+            return n;
+        }
+
+        /** Tests that take an argument ({@code x is divisibleby 3}). */
+        private static final Set<String> TESTS_WITH_ARGUMENT = Set.of(
+                "divisibleby", "equalto", "eq", "sameas", "ne", "lt", "le", "gt", "ge", "in");
+
+        private static boolean identifierStart(String s, int i) {
+            char c = s.charAt(i);
+            return (Character.isLetter(c) || c == '_') && (i == 0 || !identifierChar(s.charAt(i - 1)) && s.charAt(i - 1) != '.');
+        }
+
+        /**
+         * End of the operand a Jinja2 test applies to, from a name: {@code a.b[c](d)} and then any
+         * filters, {@code |f} or {@code |f(x)}; a quoted string or number also counts.
+         */
+        private static int operandEnd(String s, int i) {
+            int n = s.length();
+            if (i >= n) return i;
+            char first = s.charAt(i);
+            if (first == '\'' || first == '"') {
+                i = stringEnd(s, i);
+            } else if (Character.isDigit(first) || first == '-' && i + 1 < n && Character.isDigit(s.charAt(i + 1))) {
+                i++;
+                while (i < n && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) i++;
+            } else if (!(Character.isLetter(first) || first == '_')) {
+                return i;
+            }
             while (i < n) {
                 char c = s.charAt(i);
                 if (identifierChar(c) || c == '.') {
@@ -310,7 +388,14 @@ final class JinjaSource {
                     if (close < 0) return n;
                     i = close + 1;
                 } else {
-                    break;
+                    int pipe = skipSpaces(s, i);
+                    if (pipe < n && s.charAt(pipe) == '|' && (pipe + 1 >= n || s.charAt(pipe + 1) != '|')) {
+                        int f = skipSpaces(s, pipe + 1);
+                        if (f >= n || !(Character.isLetter(s.charAt(f)) || s.charAt(f) == '_')) break;
+                        i = f;
+                    } else {
+                        break;
+                    }
                 }
             }
             return i;
