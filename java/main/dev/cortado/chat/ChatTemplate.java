@@ -41,12 +41,13 @@ public final class ChatTemplate {
     private final ChatFamily family;
     private final LocalDateTime fixedNow;
 
-    private ChatTemplate(String name, String source, String bosToken, String eosToken, LocalDateTime fixedNow) {
+    private ChatTemplate(String name, String source, String bosToken, String eosToken, ChatFamily family,
+                         LocalDateTime fixedNow) {
         this.name = name;
         this.source = source;
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
-        this.family = ChatFamily.detect(source);
+        this.family = family;
         this.fixedNow = fixedNow;
     }
 
@@ -58,7 +59,7 @@ public final class ChatTemplate {
     /** A Jinja template with a name for messages (a file name, say). */
     public static ChatTemplate fromJinja(String name, String source, String bosToken, String eosToken) {
         if (source == null || source.isBlank()) throw new CortadoException("chat template " + name + " is empty");
-        return new ChatTemplate(name, source, bosToken, eosToken, null);
+        return new ChatTemplate(name, source, bosToken, eosToken, ChatFamily.detect(source), null);
     }
 
     /** A built-in template with its family's usual BOS/EOS texts. */
@@ -81,7 +82,8 @@ public final class ChatTemplate {
         String resource = "builtin/" + n + ".jinja";
         try (InputStream in = ChatTemplate.class.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("missing resource " + resource);
-            return new ChatTemplate(n, new String(in.readAllBytes(), StandardCharsets.UTF_8), bosToken, eosToken, null);
+            ChatFamily family = ChatFamily.valueOf(n.toUpperCase(Locale.ROOT));
+            return new ChatTemplate(n, new String(in.readAllBytes(), StandardCharsets.UTF_8), bosToken, eosToken, family, null);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read resource " + resource, e);
         }
@@ -115,7 +117,7 @@ public final class ChatTemplate {
 
     /** This template with {@code strftime_now} and {@code date_string} reading a fixed time (for tests and reproducible prompts). */
     public ChatTemplate withNow(LocalDateTime now) {
-        return new ChatTemplate(name, source, bosToken, eosToken, now);
+        return new ChatTemplate(name, source, bosToken, eosToken, family, now);
     }
 
     /** The prompt text for {@code messages}, ending with the assistant's header when {@code addGenerationPrompt}. */
