@@ -88,20 +88,23 @@ final class JinjaEnvironment {
         NOW.set(now);
         TemplateRaised.pending.remove();
         try {
-            RenderResult result = jinjava.renderForResult(preprocess(source), variables);
+            JinjaSource.Rewritten rewritten = JinjaSource.rewrite(source);
+            RenderResult result = jinjava.renderForResult(rewritten.text(), variables);
             String raised = TemplateRaised.pending.get();
             if (raised != null) {
                 throw new CortadoException("chat template " + templateName + " refused the conversation: " + raised);
             }
             for (TemplateError e : result.getErrors()) {
                 if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                    throw new CortadoException("chat template " + templateName + ": line " + e.getLineno()
-                            + ": " + oneLine(e.getMessage()));
+                    throw new CortadoException("chat template " + templateName + ": line "
+                            + rewritten.originalLine(e.getLineno(), e.getStartPosition()) + ": " + oneLine(e.getMessage()));
                 }
             }
             return result.getOutput();
         } catch (CortadoException e) {
             throw e;
+        } catch (JinjaSource.SyntaxError e) {
+            throw new CortadoException("chat template " + templateName + ": " + e.getMessage());
         } catch (RuntimeException | StackOverflowError e) {
             throw new CortadoException("chat template " + templateName + ": cannot render: "
                     + oneLine(String.valueOf(e.getMessage())), e);
@@ -114,11 +117,6 @@ final class JinjaEnvironment {
     private static String oneLine(String s) {
         String flat = s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
         return flat.length() > 300 ? flat.substring(0, 300) + "…" : flat;
-    }
-
-    /** The source as Jinjava should see it; see {@link JinjaSource}. */
-    static String preprocess(String source) {
-        return JinjaSource.rewrite(source);
     }
 
     // ---- functions and filters ----

@@ -31,10 +31,63 @@ final class JinjaSource {
     /** Tags whose contents are not expressions to rewrite. */
     private static final Set<String> VERBATIM_TAGS = Set.of("macro", "call", "raw", "filter");
 
-    static String rewrite(String source) {
+    /**
+     * The rewritten source, and where its pieces came from: piece k starts at {@code starts[k]} in
+     * the text and at {@code origins[k]} in the original, so errors can name the original line.
+     */
+    record Rewritten(String text, String original, int[] starts, int[] origins) {
+        /** The original line of what Jinjava reports at {@code line} (from 1), column {@code column} (from 1). */
+        int originalLine(int line, int column) {
+            int offset = 0;
+            for (int l = 1; l < line && offset >= 0; l++) offset = text.indexOf('\n', offset) + 1;
+            if (offset < 0 || line < 1) return 1;
+            offset = Math.min(text.length(), offset + Math.max(0, column - 1));
+            int k = 0;
+            while (k + 1 < starts.length && starts[k + 1] <= offset) k++;
+            if (starts.length == 0) return 1;
+            return lineOf(original, Math.min(original.length(), origins[k] + Math.max(0, offset - starts[k])));
+        }
+    }
+
+    /** A template that cannot be lexed (an unclosed tag); the message names the original line. */
+    static final class SyntaxError extends IllegalArgumentException {
+        SyntaxError(String message) {
+            super(message);
+        }
+    }
+
+    /** The output, noting where each piece came from in the original. */
+    private static final class Out {
+        final StringBuilder text = new StringBuilder();
+        final List<int[]> pieces = new ArrayList<>();
+
+        /** Appends {@code s}, which stands for the original from offset {@code origin}. */
+        void append(String s, int origin) {
+            if (s.isEmpty()) return;
+            pieces.add(new int[] {text.length(), origin});
+            text.append(s);
+        }
+
+        boolean endsWith(char c) {
+            return text.length() > 0 && text.charAt(text.length() - 1) == c;
+        }
+
+        Rewritten result(String original) {
+            return new Rewritten(text.toString(), original,
+                    pieces.stream().mapToInt(p -> p[0]).toArray(), pieces.stream().mapToInt(p -> p[1]).toArray());
+        }
+    }
+
+    static int lineOf(String s, int pos) {
+        int line = 1;
+        for (int k = s.indexOf('\n'); k >= 0 && k < pos; k = s.indexOf('\n', k + 1)) line++;
+        return line;
+    }
+
+    static Rewritten rewrite(String source) {
         String src = source.replace("\r\n", "\n").replace('\r', '\n');
         if (src.endsWith("\n")) src = src.substring(0, src.length() - 1);
-        StringBuilder out = new StringBuilder(src.length());
+        Out out = new Out();
         int i = 0;
         int n = src.length();
         boolean lineStarting = true;   // the previous token ended a line (Jinja2's line_starting)
@@ -43,16 +96,19 @@ final class JinjaSource {
         while (i < n) {
             int open = nextTagStart(src, i);
             String text = src.substring(i, open < 0 ? n : open);
+            int textStart = i;
             if (stripNextText) {
                 String rest = text.stripLeading();
                 lineStarting = rest.length() < text.length() && text.charAt(text.length() - rest.length() - 1) == '\n';
+                textStart += text.length() - rest.length();
                 text = rest;
             } else if (trimNextNewline && text.startsWith("\n")) {
                 text = text.substring(1);
+                textStart++;
                 lineStarting = true;
             }
             if (open < 0) {
-                appendText(out, text);
+                appendText(out, text, textStart);
                 break;
             }
             char kind = src.charAt(open + 1); // '{', '%' or '#'
@@ -61,17 +117,17 @@ final class JinjaSource {
                 text = text.stripTrailing();
             } else if (sign != '+' && kind != '{') {
                 int lineStart = text.lastIndexOf('\n') + 1;
-                if ((lineStart > 0 || lineStarting || text.isEmpty() && out.isEmpty())
+                if ((lineStart > 0 || lineStarting)
                         && text.substring(lineStart).chars().allMatch(c -> c == ' ' || c == '\t')) {
                     text = text.substring(0, lineStart);
                 }
             }
-            appendText(out, text);
+            appendText(out, text, textStart);
             int bodyStart = open + 2 + (sign == '-' || sign == '+' ? 1 : 0);
             int close = tagEnd(src, bodyStart, kind);
-            if (close < 0) { // unterminated: leave it to the engine to report
-                out.append(src, open, n);
-                break;
+            if (close < 0) {
+                throw new SyntaxError("line " + lineOf(src, open) + ": '" + src.substring(open, open + 2)
+                        + "' is never closed");
             }
             int closeLen = 2;
             char endSign = src.charAt(close - 1);
@@ -85,31 +141,28 @@ final class JinjaSource {
             if (kind == '#') {
                 // comments vanish here; Jinjava need not see them
             } else if (kind == '{') {
-                out.append("{{").append(Expressions.rewrite(body)).append("}}");
+                out.append("{{" + Expressions.rewrite(body) + "}}", bodyStart);
             } else {
                 String tag = firstWord(body);
                 if (tag.equals("raw")) {
                     int end = rawEnd(src, close + 2);
-                    out.append("{%").append(body).append("%}");
-                    if (end < 0) {
-                        out.append(src, close + 2, n);
-                        break;
-                    }
-                    out.append(src, close + 2, end);
+                    if (end < 0) throw new SyntaxError("line " + lineOf(src, open) + ": '{% raw %}' is never closed");
+                    out.append("{%" + body + "%}", bodyStart);
+                    out.append(src.substring(close + 2, end), close + 2);
                     i = end;
                     lineStarting = false;
                     stripNextText = false;
                     trimNextNewline = false;
                     continue;
                 }
-                out.append("{%").append(VERBATIM_TAGS.contains(tag) ? body : Expressions.rewrite(body)).append("%}");
+                out.append("{%" + (VERBATIM_TAGS.contains(tag) ? body : Expressions.rewrite(body)) + "%}", bodyStart);
             }
             i = close + closeLen;
             stripNextText = endSign == '-';
             trimNextNewline = kind != '{' && endSign != '+';
             lineStarting = false;
         }
-        return out.toString();
+        return out.result(src);
     }
 
     /**
@@ -117,19 +170,17 @@ final class JinjaSource {
      * {@code {} just before a tag or a {@code }} just after one would fuse with the tag's braces
      * ({@code {{%}, {@code }}}}), so such braces are printed by an expression instead.
      */
-    private static void appendText(StringBuilder out, String text) {
+    private static void appendText(Out out, String text, int origin) {
         if (text.isEmpty()) return;
         int b = 0, e = text.length();
-        String head = "", tail = "";
-        if (out.length() > 0 && out.charAt(out.length() - 1) == '}' && text.charAt(0) == '}') {
-            head = "{{ '}' }}";
+        if (out.endsWith('}') && text.charAt(0) == '}') {
+            out.append("{{ '}' }}", origin);
             b = 1;
         }
-        if (e > b && text.charAt(e - 1) == '{') {
-            tail = "{{ '{' }}";
-            e--;
-        }
-        out.append(head).append(text, b, e).append(tail);
+        boolean openBrace = e > b && text.charAt(e - 1) == '{';
+        if (openBrace) e--;
+        out.append(text.substring(b, e), origin + b);
+        if (openBrace) out.append("{{ '{' }}", origin + e);
     }
 
     private static int nextTagStart(String s, int from) {
