@@ -37,6 +37,8 @@ final class JinjaEnvironment {
     }
 
     private static final ThreadLocal<LocalDateTime> NOW = new ThreadLocal<>();
+    /** No prompt is this long; a template that writes more is stopped. */
+    static final int MAX_OUTPUT = 16 << 20;
     private static final JinjaEnvironment INSTANCE = new JinjaEnvironment();
 
     private final Jinjava jinjava;
@@ -51,7 +53,7 @@ final class JinjaEnvironment {
                 .withLstripBlocks(false)
                 .withKeepTrailingNewline(true)
                 .withElResolver(resolvers)
-                .withMaxOutputSize(64L << 20)
+                .withMaxOutputSize(MAX_OUTPUT)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseNaturalOperatorPrecedence(true)
                         .withParseWhitespaceControlStrictly(true)
@@ -71,6 +73,8 @@ final class JinjaEnvironment {
                 "raiseException", Object.class));
         global.registerFunction(new ELFunctionDefinition("", "strftime_now", JinjaEnvironment.class,
                 "strftimeNow", String.class));
+        global.registerFunction(new ELFunctionDefinition("", "cortado_mul", JinjaEnvironment.class,
+                "multiply", Object.class, Object.class));
         global.registerFilter(new ToJson());
         global.registerFilter(new Items());
     }
@@ -132,6 +136,40 @@ final class JinjaEnvironment {
     public static String strftimeNow(String format) {
         LocalDateTime now = NOW.get();
         return Strftime.format(now != null ? now : LocalDateTime.now(), format);
+    }
+
+    /** Python's {@code a * b}: numbers multiply, a string or list times a count repeats. */
+    public static Object multiply(Object a, Object b) {
+        if (b instanceof CharSequence || b instanceof List<?>) {
+            Object t = a;
+            a = b;
+            b = t;
+        }
+        if (a instanceof CharSequence || a instanceof List<?>) {
+            if (!(b instanceof Number count) || b instanceof Double || b instanceof Float) {
+                throw new IllegalArgumentException("can't multiply a sequence by " + b);
+            }
+            long times = Math.max(0, count.longValue());
+            long size = a instanceof CharSequence cs ? cs.length() : ((List<?>) a).size();
+            if (size * times > MAX_OUTPUT) throw new IllegalArgumentException("repetition over " + MAX_OUTPUT + " items");
+            if (a instanceof CharSequence cs) return cs.toString().repeat((int) times);
+            List<Object> out = new ArrayList<>();
+            for (long k = 0; k < times; k++) out.addAll((List<?>) a);
+            return new PyList(out);
+        }
+        if (a instanceof Number x && b instanceof Number y) {
+            boolean integral = !(x instanceof Double || x instanceof Float || x instanceof java.math.BigDecimal
+                    || y instanceof Double || y instanceof Float || y instanceof java.math.BigDecimal);
+            if (integral) {
+                try {
+                    return Math.multiplyExact(x.longValue(), y.longValue());
+                } catch (ArithmeticException overflow) {
+                    return java.math.BigInteger.valueOf(x.longValue()).multiply(java.math.BigInteger.valueOf(y.longValue()));
+                }
+            }
+            return x.doubleValue() * y.doubleValue();
+        }
+        throw new IllegalArgumentException("can't multiply " + a + " by " + b);
     }
 
     /** {@code tojson(indent=None, separators=None, sort_keys=False)} as Python's json.dumps writes it. */

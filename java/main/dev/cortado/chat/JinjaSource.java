@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * differs from Jinja2's in many corners.</li>
  * <li>Slices: {@code x[a:b:c]} becomes {@code x.__slice__(a, b, c)}, answered by
  * {@link PythonMethods} with Python's rules — Jinjava has no step and takes only plain bounds.</li>
+ * <li>Products: {@code a * b} becomes {@code cortado_mul(a, b)}, which also repeats strings and lists.</li>
  * <li>Keyword arguments: {@code f(n=a - 1)} becomes {@code f(n=(a - 1))}; Jinjava binds {@code =}
  * tighter than the operators.</li>
  * <li>Precedence: {@code not a == b} becomes {@code not (a == b)} and {@code a is none and b}
@@ -241,7 +242,10 @@ final class JinjaSource {
             int i = 0, n = e.length();
             while (i < n) {
                 char c = e.charAt(i);
-                if (c == '\'' || c == '"') {
+                int product = operandStart(e, i, out) ? multiplication(e, i) : -1;
+                if (product > i) {
+                    i = multiply(e, i, product, out);
+                } else if (c == '\'' || c == '"') {
                     int end = stringEnd(e, i);
                     out.append(e, i, end);
                     i = end;
@@ -382,6 +386,51 @@ final class JinjaSource {
             return !Set.of("in", "not", "and", "or", "if", "else", "is", "return").contains(w);
         }
 
+        private static final Set<String> KEYWORDS = Set.of("not", "and", "or", "in", "is", "if", "else", "recursive");
+
+        /** Whether an operand (a name, a literal, a parenthesised group) starts at {@code i}. */
+        private static boolean operandStart(String e, int i, StringBuilder out) {
+            char c = e.charAt(i);
+            if (c == '\'' || c == '"') return true;
+            if (c == '(' || c == '[') return !afterPrimary(out);
+            if (Character.isDigit(c)) return i == 0 || !identifierChar(e.charAt(i - 1)) && e.charAt(i - 1) != '.';
+            if (!identifierStart(e, i)) return false;
+            int w = i;
+            while (w < e.length() && identifierChar(e.charAt(w))) w++;
+            return !KEYWORDS.contains(e.substring(i, w));
+        }
+
+        /** If the operand at {@code i} is multiplied ({@code a * b}, not {@code a ** b}), where the product ends; else -1. */
+        private static int multiplication(String e, int i) {
+            int end = operandEnd(e, i);
+            int star = skipSpaces(e, end);
+            return end > i && isTimes(e, star) ? end : -1;
+        }
+
+        private static boolean isTimes(String e, int k) {
+            return k < e.length() && e.charAt(k) == '*' && (k + 1 >= e.length() || e.charAt(k + 1) != '*');
+        }
+
+        /**
+         * {@code a * b * c} as {@code cortado_mul(cortado_mul(a, b), c)}: Jinjava's {@code *} only
+         * multiplies numbers, templates also repeat strings ({@code "    " * depth}).
+         */
+        private static int multiply(String e, int start, int firstEnd, StringBuilder out) {
+            String product = rewrite(e.substring(start, firstEnd));
+            int k = skipSpaces(e, firstEnd);
+            int end = firstEnd;
+            while (isTimes(e, k)) {
+                int rs = skipSpaces(e, k + 1);
+                int re = operandEnd(e, rs);
+                if (re == rs) break;
+                product = "cortado_mul(" + product + ", " + rewrite(e.substring(rs, re)) + ")";
+                end = re;
+                k = skipSpaces(e, re);
+            }
+            out.append(product);
+            return end;
+        }
+
         /** Where the operand of {@code not} ends: at the next {@code and}, {@code or}, {@code if}, {@code else} or comma at this level. */
         private static int notEnd(String s, int i) {
             int n = s.length();
@@ -424,6 +473,10 @@ final class JinjaSource {
             char first = s.charAt(i);
             if (first == '\'' || first == '"') {
                 i = stringEnd(s, i);
+            } else if (first == '(' || first == '[') {
+                int close = matching(s, i);
+                if (close < 0) return n;
+                i = close + 1;
             } else if (Character.isDigit(first) || first == '-' && i + 1 < n && Character.isDigit(s.charAt(i + 1))) {
                 i++;
                 while (i < n && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) i++;

@@ -133,6 +133,14 @@ class JinjaEnvironmentTest {
     }
 
     @Test
+    void multiplicationRepeatsStringsAndLists() {
+        assertEquals("ababab|6|3.0|xxx|3|8|6|4|24|7|        x",
+                render("{{ 'ab' * 3 }}|{{ 2 * 3 }}|{{ 2 * 1.5 }}|{{ 3 * 'x' }}|{{ ([1] * 3) | length }}|{{ 2 ** 3 }}"
+                        + "|{{ (1 + 2) * 2 }}|{{ messages | length * 2 }}|{{ 2 * 3 * 4 }}|{{ 1 + 2 * 3 }}"
+                        + "|{% set depth = 2 %}{{ '    ' * depth }}x"));
+    }
+
+    @Test
     void whitespaceFollowsJinja2WithTrimAndLstripBlocks() {
         // lstrip_blocks drops the indent before a block tag; trim_blocks the newline after it
         assertEquals("  x\n", render("  {% if true %}\n  x\n  {% endif %}\n"));
@@ -172,11 +180,10 @@ class JinjaEnvironmentTest {
             } catch (CortadoException expected) {
                 // refusing is fine too
             }
-            try {
-                render("{% set s = 'xxxxxxxxxx' %}{% for i in range(1000) %}{% for j in range(1000) %}{{ s * 100 }}{% endfor %}{% endfor %}");
-            } catch (CortadoException expected) {
-                // too much output
-            }
+            CortadoException e = assertThrows(CortadoException.class, () -> render(
+                    "{% set s = 'xxxxxxxxxx' %}{% for i in range(1000) %}{% for j in range(1000) %}{{ s * 100 }}{% endfor %}{% endfor %}"));
+            assertTrue(e.getMessage().contains("over limit"), e.getMessage());
+            assertThrows(CortadoException.class, () -> render("{{ 'x' * 100000000000 }}"));
         });
     }
 }
