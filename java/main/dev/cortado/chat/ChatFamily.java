@@ -12,6 +12,8 @@ public enum ChatFamily {
     CHATML(List.of("<|im_end|>")),
     PHI3(List.of("<|end|>", "<|endoftext|>")),
     ZEPHYR(List.of("</s>")),
+    /** GLM-4: turns have no end marker; the next role's header ends one. */
+    GLM(List.of("<|user|>", "<|observation|>", "<|endoftext|>")),
     LLAMA2(List.of("</s>")),
     MISTRAL(List.of("</s>")),
     /** A format none of the above: generation stops at the model's end-of-sequence token. */
@@ -33,8 +35,9 @@ public enum ChatFamily {
         if (source.contains("<|start_header_id|>")) return LLAMA3;
         if (source.contains("<start_of_turn>")) return GEMMA;
         if (source.contains("<|im_start|>")) return CHATML;
+        if (source.contains("[gMASK]")) return GLM;
         if (source.contains("<|user|>") && source.contains("<|end|>")) return PHI3;
-        if (source.contains("<|user|>")) return ZEPHYR;
+        if (source.contains("<|user|>") && (source.contains("eos_token") || source.contains("</s>"))) return ZEPHYR;
         if (source.contains("<<SYS>>")) return LLAMA2;
         if (source.contains("[INST]")) return MISTRAL;
         return OTHER;

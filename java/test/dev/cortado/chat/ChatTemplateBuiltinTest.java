@@ -148,6 +148,8 @@ class ChatTemplateBuiltinTest {
         assertEquals(ChatFamily.ZEPHYR, ChatFamily.detect("<|user|>\n{{ eos_token }}"));
         assertEquals(ChatFamily.LLAMA2, ChatFamily.detect("[INST] <<SYS>>"));
         assertEquals(ChatFamily.MISTRAL, ChatFamily.detect("[INST]"));
+        assertEquals(ChatFamily.GLM, ChatFamily.detect("[gMASK]<sop><|user|>"));
+        assertEquals(ChatFamily.OTHER, ChatFamily.detect("<|user|>{{ m }}<|assistant|>"));
         assertEquals(ChatFamily.OTHER, ChatFamily.detect("User: {{ x }}"));
     }
 }

@@ -93,6 +93,77 @@ class ChatTemplateSharedTest {
         assertEquals(Map.of(), mismatches);
     }
 
+    /** The end-of-turn marker each family writes after a user turn and after an assistant turn. */
+    static final Map<ChatFamily, List<String>> TURN_ENDS = Map.of(
+            ChatFamily.LLAMA3, List.of("<|eot_id|>", "<|eot_id|>"),
+            ChatFamily.GEMMA, List.of("<end_of_turn>", "<end_of_turn>"),
+            ChatFamily.CHATML, List.of("<|im_end|>", "<|im_end|>"),
+            ChatFamily.PHI3, List.of("<|end|>", "<|end|>"),
+            ChatFamily.ZEPHYR, List.of("</s>", "</s>"),
+            ChatFamily.GLM, List.of("<|assistant|>", "<|user|>"),
+            ChatFamily.LLAMA2, List.of("[/INST]", "</s>"),
+            ChatFamily.MISTRAL, List.of("[/INST]", "</s>"));
+
+    @Test
+    void turnsAppearInOrderWithTheirFamilysMarkers() throws IOException {
+        JsonNode refs = references();
+        Map<ChatFamily, Integer> families = new TreeMap<>();
+        for (Path p : templates()) {
+            String file = p.getFileName().toString();
+            JsonNode ref = refs.get(file);
+            Map<String, Object> extra = new ObjectMapper().convertValue(ref.get("extra"), HashMap.class);
+            ChatTemplate t = ChatTemplate.fromJinja(file, Files.readString(p), ref.get("bos").asText(), ref.get("eos").asText())
+                    .withNow(NOW);
+            families.merge(t.family(), 1, Integer::sum);
+            String withSys;
+            try {
+                withSys = t.render(withSystem(), true, extra);
+                assertTrue(withSys.contains(SYSTEM.content()), file + ": system text missing");
+                assertTrue(withSys.indexOf(SYSTEM.content()) < withSys.lastIndexOf("What is 2+2?"), file);
+            } catch (CortadoException e) {
+                // a template that takes no system role says so in one line, and renders without it
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+                assertTrue(e.getMessage().startsWith("chat template " + file + " refused the conversation: "), e.getMessage());
+            }
+            String text = t.render(CONVERSATION, true, extra);
+            int user1 = text.indexOf("Hello!");
+            int assistant = text.indexOf("Hi there! How can I help?", user1);
+            int user2 = text.indexOf("What is 2+2?", assistant);
+            assertTrue(user1 >= 0 && assistant > user1 && user2 > assistant, file + ": turns out of order in " + text);
+            List<String> ends = TURN_ENDS.get(t.family());
+            if (ends != null) {
+                assertTrue(text.substring(user1, assistant).contains(ends.get(0)), file + ": no " + ends.get(0) + " after the user turn");
+                assertTrue(text.substring(assistant, user2).contains(ends.get(1)), file + ": no " + ends.get(1) + " after the assistant turn");
+                assertFalse(t.stopStrings().isEmpty());
+            }
+        }
+        System.out.println("template families: " + families);
+    }
+
+    @Test
+    void contentAsTextPartsNeverCrashes() throws IOException {
+        // multimodal-style content: a list of {type: text, text: ...} parts
+        List<Object> messages = List.of(
+                Map.of("role", "user", "content", List.of(Map.of("type", "text", "text", "Hello!"))),
+                Map.of("role", "assistant", "content", "Hi there! How can I help?"),
+                Map.of("role", "user", "content", List.of(Map.of("type", "text", "text", "What is 2+2?"))));
+        int rendered = 0;
+        for (Path p : templates()) {
+            String file = p.getFileName().toString();
+            ChatTemplate t = ChatTemplate.fromJinja(file, Files.readString(p), "<s>", "</s>").withNow(NOW);
+            try {
+                String text = t.render(CONVERSATION, true, Map.of("messages", messages, "tools", List.of(), "functions", "[]",
+                        "datetime", "2024-07-26"));
+                assertTrue(text.contains("Hi there! How can I help?"), file);
+                rendered++;
+            } catch (CortadoException e) {
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+                assertTrue(e.getMessage().startsWith("chat template " + file), e.getMessage());
+            }
+        }
+        System.out.println("templates rendering text-part content: " + rendered + " of " + templates().size());
+    }
+
     static String firstDifference(String want, String got) {
         int i = 0;
         while (i < want.length() && i < got.length() && want.charAt(i) == got.charAt(i)) i++;
