@@ -159,6 +159,7 @@ class ChatTemplateSharedTest {
             } catch (CortadoException e) {
                 assertFalse(e.getMessage().contains("\n"), e.getMessage());
                 assertTrue(e.getMessage().startsWith("chat template " + file), e.getMessage());
+                System.out.println("text parts: " + e.getMessage());
             }
         }
         System.out.println("templates rendering text-part content: " + rendered + " of " + templates().size());
