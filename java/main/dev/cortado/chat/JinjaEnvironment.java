@@ -75,7 +75,9 @@ final class JinjaEnvironment {
                 "strftimeNow", String.class));
         global.registerFunction(new ELFunctionDefinition("", "cortado_mul", JinjaEnvironment.class,
                 "multiply", Object.class, Object.class));
+        global.registerFunction(new ELFunctionDefinition("", "cortado_str", PyStr.class, "str", Object.class));
         global.registerFilter(new ToJson());
+        global.registerFilter(new StringFilter());
         global.registerFilter(new Items());
     }
 
@@ -184,6 +186,19 @@ final class JinjaEnvironment {
             Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : args.length > 0 ? args[0] : null;
             Object sortKeys = kwargs.get("sort_keys");
             return PyJson.dumps(var, indent, kwargs.get("separators"), Boolean.TRUE.equals(sortKeys));
+        }
+    }
+
+    /** Jinja2's {@code string} filter: Python's {@code str}. */
+    static final class StringFilter implements AdvancedFilter {
+        @Override
+        public String getName() {
+            return "string";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            return var == null ? "None" : PyStr.str(var);
         }
     }
 

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  * differs from Jinja2's in many corners.</li>
  * <li>Slices: {@code x[a:b:c]} becomes {@code x.__slice__(a, b, c)}, answered by
  * {@link PythonMethods} with Python's rules — Jinjava has no step and takes only plain bounds.</li>
+ * <li>Output: {@code {{ x }}} becomes {@code {{ cortado_str(x) }}}, printing values as Python's
+ * {@code str} does ({@link PyStr}).</li>
  * <li>Products: {@code a * b} becomes {@code cortado_mul(a, b)}, which also repeats strings and lists.</li>
  * <li>Keyword arguments: {@code f(n=a - 1)} becomes {@code f(n=(a - 1))}; Jinjava binds {@code =}
  * tighter than the operators.</li>
@@ -142,7 +144,7 @@ final class JinjaSource {
             if (kind == '#') {
                 // comments vanish here; Jinjava need not see them
             } else if (kind == '{') {
-                out.append("{{" + Expressions.rewrite(body) + "}}", bodyStart);
+                out.append("{{ cortado_str(" + Expressions.rewrite(body) + ") }}", bodyStart);
             } else {
                 String tag = firstWord(body);
                 if (tag.equals("raw")) {

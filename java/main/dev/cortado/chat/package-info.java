@@ -19,11 +19,13 @@
  * {@link dev.cortado.chat.GenerationTag} and {@link dev.cortado.chat.FilterBlockTag} the
  * {@code generation} and {@code filter} blocks.</li>
  * <li>{@link dev.cortado.chat.JinjaEnvironment} registers {@code raise_exception},
- * {@code strftime_now}, {@code tojson} as Python's {@code json.dumps} ({@link dev.cortado.chat.PyJson})
- * and the {@code items} filter, and turns template errors into one-line CortadoExceptions.</li>
+ * {@code strftime_now}, {@code tojson} as Python's {@code json.dumps} ({@link dev.cortado.chat.PyJson}),
+ * the {@code items} filter, the {@code string} filter and {@code {{ … }}} output as Python's
+ * {@code str} ({@link dev.cortado.chat.PyStr}), and turns template errors into one-line
+ * CortadoExceptions.</li>
  * </ul>
- * Known differences left: printing a bare boolean or none gives {@code true}/{@code false}/empty
- * where Python prints {@code True}/{@code False}/{@code None}; {@code range} stops at Jinjava's
- * limit; recursive macros render nothing.
+ * Known differences left: {@code {{ none }}} prints nothing (Jinjava cannot tell none from an
+ * undefined name); {@code ~} joins booleans as {@code true}, not {@code True}; {@code range} stops
+ * at Jinjava's limit; recursive macros render nothing; iterating a string yields the string.
  */
 package dev.cortado.chat;

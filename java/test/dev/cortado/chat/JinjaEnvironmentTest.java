@@ -133,6 +133,13 @@ class JinjaEnvironmentTest {
     }
 
     @Test
+    void valuesPrintAsPythonPrintsThem() {
+        assertEquals("['a', 1, True, None, 1.5]|{'a': [True]}|1.0|2.5|2|True|False|{'role': 'system', 'content': 'Sys'}|6.0|[\"it's\"]|",
+                render("{{ ['a', 1, true, none, 1.5] }}|{{ {'a': [true]} }}|{{ 1.0 }}|{{ 10 / 4 }}|{{ 10 // 4 }}|{{ true | string }}"
+                        + "|{{ false }}|{{ messages[0] }}|{{ 3.0 * 2 }}|{{ [\"it's\"] }}|{{ undefined_thing }}"));
+    }
+
+    @Test
     void multiplicationRepeatsStringsAndLists() {
         assertEquals("ababab|6|3.0|xxx|3|8|6|4|24|7|        x",
                 render("{{ 'ab' * 3 }}|{{ 2 * 3 }}|{{ 2 * 1.5 }}|{{ 3 * 'x' }}|{{ ([1] * 3) | length }}|{{ 2 ** 3 }}"
