@@ -1,6 +1,7 @@
 package dev.cortado.chat;
 
 import dev.cortado.CortadoException;
+import dev.cortado.tokenizer.TokenizerData;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -113,6 +114,19 @@ public final class ChatTemplate {
         }
         if (modelTemplateOrNull == null || modelTemplateOrNull.isBlank()) return Optional.empty();
         return Optional.of(fromJinja(modelTemplateOrNull, bosToken, eosToken));
+    }
+
+    /**
+     * {@link #forModel} for a tokenizer as model files carry it: its chat template, and its BOS and
+     * EOS token texts.
+     */
+    public static Optional<ChatTemplate> forTokenizer(TokenizerData tokenizer, String nameOrFile) {
+        return forModel(tokenizer.chatTemplate(), nameOrFile, tokenText(tokenizer, tokenizer.bosId()),
+                tokenText(tokenizer, tokenizer.eosId()));
+    }
+
+    private static String tokenText(TokenizerData t, Integer id) {
+        return id == null || id < 0 || id >= t.vocabSize() ? null : t.tokens().get(id);
     }
 
     /** This template with {@code strftime_now} and {@code date_string} reading a fixed time (for tests and reproducible prompts). */
