@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * {@link PythonMethods} with Python's rules — Jinjava has no step and takes only plain bounds.</li>
  * <li>Output: {@code {{ x }}} becomes {@code {{ cortado_str(x) }}}, printing values as Python's
  * {@code str} does ({@link PyStr}).</li>
+ * <li>String literals: Python's {@code \\u}, {@code \\x} and {@code \\U} escapes become the characters.</li>
  * <li>Products: {@code a * b} becomes {@code cortado_mul(a, b)}, which also repeats strings and lists.</li>
  * <li>Keyword arguments: {@code f(n=a - 1)} becomes {@code f(n=(a - 1))}; Jinjava binds {@code =}
  * tighter than the operators.</li>
@@ -249,7 +250,7 @@ final class JinjaSource {
                     i = multiply(e, i, product, out);
                 } else if (c == '\'' || c == '"') {
                     int end = stringEnd(e, i);
-                    out.append(e, i, end);
+                    out.append(unicodeEscapes(e.substring(i, end)));
                     i = end;
                 } else if (c == '(' || c == '[' || c == '{') {
                     int close = matching(e, i);
@@ -305,6 +306,39 @@ final class JinjaSource {
                     out.append(c);
                     i++;
                 }
+            }
+            return out.toString();
+        }
+
+        private static final Pattern PY_ESCAPE = Pattern.compile("\\\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|U([0-9a-fA-F]{8}))");
+
+        /**
+         * A string literal with Python's {@code \\uXXXX}, {@code \\xXX} and {@code \\UXXXXXXXX}
+         * escapes written out as the characters (Jinjava's lexer refuses them).
+         */
+        static String unicodeEscapes(String literal) {
+            if (literal.indexOf('\\') < 0) return literal;
+            char quote = literal.charAt(0);
+            StringBuilder out = new StringBuilder();
+            int k = 0;
+            while (k < literal.length()) {
+                char c = literal.charAt(k);
+                if (c == '\\' && k + 1 < literal.length()) {
+                    Matcher m = PY_ESCAPE.matcher(literal).region(k, literal.length());
+                    if (m.lookingAt()) {
+                        String hex = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+                        int cp = Integer.parseInt(hex, 16);
+                        if (cp == quote || cp == '\\') out.append('\\').append((char) cp);
+                        else if (Character.isValidCodePoint(cp)) out.appendCodePoint(cp);
+                        k = m.end();
+                        continue;
+                    }
+                    out.append(c).append(literal.charAt(k + 1));
+                    k += 2;
+                    continue;
+                }
+                out.append(c);
+                k++;
             }
             return out.toString();
         }

@@ -61,7 +61,7 @@ final class PythonMethods extends ELResolver {
             case "split" -> split(s, arg(a, 0), a.length > 1 ? ((Number) a[1]).intValue() : -1);
             case "rsplit" -> rsplit(s, arg(a, 0), a.length > 1 ? ((Number) a[1]).intValue() : -1);
             case "splitlines" -> splitlines(s);
-            case "find" -> (long) s.indexOf(str(a, 0));
+            case "find" -> (long) s.indexOf(str(a, 0), a.length > 1 ? ((Number) a[1]).intValue() : 0);
             case "rfind" -> (long) s.lastIndexOf(str(a, 0));
             case "count" -> count(s, str(a, 0));
             case "join" -> join(s, a.length > 0 ? a[0] : null);

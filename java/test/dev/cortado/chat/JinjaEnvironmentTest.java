@@ -140,6 +140,11 @@ class JinjaEnvironmentTest {
     }
 
     @Test
+    void pythonStringEscapes() {
+        assertEquals("éA😀|'|'\\|a\"b|a\tb", render("{{ \"\\u00e9\\x41\\U0001F600\" }}|{{ \"\\x27\" }}|{{ '\\x27\\x5c' }}|{{ \"a\\\"b\" }}|{{ 'a\\tb' }}"));
+    }
+
+    @Test
     void multiplicationRepeatsStringsAndLists() {
         assertEquals("ababab|6|3.0|xxx|3|8|6|4|24|7|        x",
                 render("{{ 'ab' * 3 }}|{{ 2 * 3 }}|{{ 2 * 1.5 }}|{{ 3 * 'x' }}|{{ ([1] * 3) | length }}|{{ 2 ** 3 }}"
