@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code cortado tokenizer …}: tokenizer tools; today {@code train}. */
+/** {@code cortado tokenizer …}: tokenizer tools: {@code train} and {@code convert}. */
 @Command(name = "tokenizer", mixinStandardHelpOptions = true, description = "Tokenizer tools.",
-        subcommands = {TokenizerCommand.Train.class})
+        subcommands = {TokenizerCommand.Train.class, TokenizerConvertCommand.class})
 final class TokenizerCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -136,7 +136,7 @@ final class HfTokenizerWriter {
         else m.putNull("unk_token");
         m.putNull("continuing_subword_prefix");
         m.putNull("end_of_word_suffix");
-        m.put("fuse_unk", llama).put("byte_fallback", llama).put("ignore_merges", "llama-bpe".equals(t.pre()));
+        m.put("fuse_unk", llama).put("byte_fallback", llama).put("ignore_merges", "llama-bpe".equals(t.pre()) || "dbrx".equals(t.pre()) || "gpt-4o".equals(t.pre()));
         ObjectNode vocab = m.putObject("vocab");
         Set<String> seen = new HashSet<>();
         for (int id = 0; id < t.vocabSize(); id++) {

@@ -29,6 +29,9 @@ public final class PreTokenizers {
         BY_NAME.put("gpt-2", GPT2);
         BY_NAME.put("llama-bpe", LLAMA3);
         BY_NAME.put("qwen2", QWEN2);
+        // tiktoken's own patterns, under llama.cpp's names for their families (exported tiktoken encodings)
+        BY_NAME.put("dbrx", dev.cortado.tokenizer.tiktoken.TiktokenPattern.CL100K.regex());
+        BY_NAME.put("gpt-4o", dev.cortado.tokenizer.tiktoken.TiktokenPattern.O200K.regex());
     }
 
     /** The regex of a known {@code tokenizer.ggml.pre} name, or null. */
