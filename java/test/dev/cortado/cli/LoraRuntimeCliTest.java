@@ -140,6 +140,9 @@ class LoraRuntimeCliTest {
         assertEquals(2, r.code(), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertFalse(Files.exists(tmp.resolve("y.npy")));
+        r = CliTest.run("convert", "--in", base().toString(), "--out", tmp.resolve("m.gguf").toString(), "--base", base().toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--base is for converting LoRA adapters"), r.err());
     }
 
     static String[] concat(String[] a, String... b) {
