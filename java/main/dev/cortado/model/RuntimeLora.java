@@ -28,10 +28,17 @@ final class RuntimeLora implements AutoCloseable {
     int add(LoraAdapter adapter, float factor) {
         checkFactor(factor);
         adapter.validateAgainst(file);
+        Object where = adapter.source() == null ? "LoRA adapter" : adapter.source();
+        ModelConfig c = file.config();
+        boolean qk = adapter.tensors().keySet().stream().anyMatch(n -> n.contains(".attn_q.") || n.contains(".attn_k."));
+        if (qk && adapter.headCount() > 0 && (adapter.headCount() != c.nHeads() || adapter.headCountKv() != c.nKvHeads())) {
+            // Q/K rows were put in RoPE order for other head counts: they would update the wrong rows
+            throw CortadoException.inFile(where, "adapter was laid out for " + adapter.headCount() + "/" + adapter.headCountKv()
+                    + " heads but " + file.path() + " has " + c.nHeads() + "/" + c.nKvHeads());
+        }
         for (String target : adapter.tensors().keySet()) {
             if (!linears.containsKey(target)) {
-                throw CortadoException.inFile(adapter.source() == null ? "LoRA adapter" : adapter.source(),
-                        "adapter tensor " + target + " is not a weight the engine multiplies by (only attention, feed-forward and output projections)");
+                throw CortadoException.inFile(where, "adapter tensor " + target + " is not a weight the engine multiplies by (only attention, feed-forward and output projections)");
             }
         }
         int id = nextId++;

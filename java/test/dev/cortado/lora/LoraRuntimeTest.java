@@ -180,6 +180,10 @@ class LoraRuntimeTest {
             assertArrayEquals(base, logits(t));
             LoraAdapter ok = LoraFiles.open(peft("ok", PeftFixture.tinyStories(26, 2, 4, 1)), f.config());
             assertThrows(CortadoException.class, () -> t.addAdapter(ok, Float.NaN));
+            LoraAdapter otherHeads = new LoraAdapter(ok.source(), ok.tensors(), ok.alpha(), false, false, "llama", 16, 16, null, TensorType.F32);
+            e = assertThrows(CortadoException.class, () -> t.addAdapter(otherHeads, 1f));
+            assertTrue(e.getMessage().contains("16/16 heads"), e.getMessage());
+            assertEquals(List.of(), t.adapters());
             assertThrows(CortadoException.class, () -> t.setFactor(99, 1f));
             assertThrows(CortadoException.class, () -> t.removeAdapter(99));
         }
