@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code cortado generate}: text completion, streamed to stdout token by token. */
@@ -76,6 +78,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--context-shift", description = "when the context is full, drop the older half (after BOS) and go on instead of stopping")
     boolean contextShift;
 
+    @Option(names = "--lora", paramLabel = "PATH[:FACTOR]", description = LoraOption.DESCRIPTION)
+    List<String> loras = new ArrayList<>();
+
     @Override
     public Integer call() {
         if (threads < 0) throw new CortadoException("--threads must be >= 0");
@@ -89,6 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new CortadoException(e.getMessage());
         }
         try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch)) {
+            LoraOption.apply(loras, f, t);
             Tokenizer tok = Tokenizers.of(f.tokenizer());
             int[] ids = tok.encodeForModel(prompt);
             if (noBos && ids.length > 0 && tok.bosId() != null && ids[0] == tok.bosId()) ids = Arrays.copyOfRange(ids, 1, ids.length);

@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code cortado logits}: the model's logits at every position, as a NumPy file. */
@@ -40,12 +42,16 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--lora", paramLabel = "PATH[:FACTOR]", description = LoraOption.DESCRIPTION)
+    List<String> loras = new ArrayList<>();
+
     @Override
     public Integer call() {
         if ((tokens == null) == (prompt == null)) throw new CortadoException("give either --tokens or --prompt");
         if (threads < 0) throw new CortadoException("--threads must be >= 0");
         if (threads > 0) Kernels.setThreads(threads);
         try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, 0, batch)) {
+            LoraOption.apply(loras, f, t);
             int[] ids = tokens != null ? tokens : Tokenizers.of(f.tokenizer()).encodeForModel(prompt);
             if (ids.length == 0) throw new CortadoException("no tokens to run");
             if (ids.length > t.contextLength()) {

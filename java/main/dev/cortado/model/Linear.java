@@ -17,6 +17,7 @@ public final class Linear {
     private final int outFeatures;
     private final int inFeatures;
     private final BytePointer w;  // the weight's bytes, native (mapped, or copied once)
+    private LinearLora lora;      // run-time LoRA updates; null when none
 
     Linear(Tensor weight) {
         if (weight.rank() != 2) throw new IllegalArgumentException(weight.name() + " is not a matrix");
@@ -50,5 +51,18 @@ public final class Linear {
     public void forward(FloatPointer x, FloatPointer y, int T) {
         Kernels.matmul(type, w, w.capacity(), x, x.capacity() - x.position(), y, y.capacity() - y.position(),
                 T, inFeatures, outFeatures);
+        if (lora != null) lora.apply(x, y, T);
+    }
+
+    /** The run-time LoRA updates of this weight (made on first use). */
+    LinearLora lora() {
+        if (lora == null) lora = new LinearLora(inFeatures, outFeatures);
+        return lora;
+    }
+
+    /** Frees the LoRA updates' native memory (the weight itself belongs to the model file). */
+    void closeLora() {
+        if (lora != null) lora.close();
+        lora = null;
     }
 }

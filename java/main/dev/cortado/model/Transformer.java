@@ -48,6 +48,7 @@ public final class Transformer implements AutoCloseable {
     private final int[] positionArray;
     private final float[] embRow;
     private final float[] lastLogits;
+    private final RuntimeLora lora;
 
     /**
      * Builds the engine for a validated model: {@code contextLength} positions of KV cache (at most
@@ -119,6 +120,17 @@ public final class Transformer implements AutoCloseable {
         positionArray = new int[B];
         embRow = new float[c.dim()];
         lastLogits = new float[c.vocabSize()];
+        lora = new RuntimeLora(file, loraTargets());
+    }
+
+    /** The products a LoRA adapter may update, by GGUF weight name (not a tied output: that is token_embd). */
+    private java.util.Map<String, Linear> loraTargets() {
+        java.util.Map<String, Linear> m = new java.util.LinkedHashMap<>();
+        for (Layer w : layers) {
+            for (Linear l : new Linear[]{w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()}) m.put(l.name(), l);
+        }
+        if (!config.tiedEmbeddings()) m.put(output.name(), output);
+        return m;
     }
 
     private static Linear linear(ModelFile f, int l, String base) {
@@ -260,8 +272,37 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
+    // ---- LoRA adapters at run time ----
+    // Changing adapters changes the weights: the KV cache still holds keys and values computed with the
+    // old ones, so callers must re-run the tokens they keep (or start over) before generating on.
+
+    /**
+     * Applies {@code adapter} unmerged with {@code factor}: each target's product becomes
+     * y = W·x + factor·scale·B·(A·x). The adapter is checked against the model first (a mismatch is a
+     * one-line {@link CortadoException} and changes nothing). Returns the adapter's id.
+     */
+    public int addAdapter(dev.cortado.lora.LoraAdapter adapter, float factor) {
+        return lora.add(adapter, factor);
+    }
+
+    /** Changes an applied adapter's factor; 0 turns its updates off (the base's outputs exactly). */
+    public void setFactor(int id, float factor) {
+        lora.setFactor(id, factor);
+    }
+
+    /** Removes an applied adapter and frees its native copies. */
+    public void removeAdapter(int id) {
+        lora.remove(id);
+    }
+
+    /** The applied adapters, in the order they were added. */
+    public java.util.List<AppliedLora> adapters() {
+        return lora.list();
+    }
+
     @Override
     public void close() {
+        lora.close();
         cache.close();
         for (FloatPointer p : new FloatPointer[]{x, xb, xb2, q, att, hb, hb2, logitsBuf}) p.close();
     }
