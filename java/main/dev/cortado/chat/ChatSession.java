@@ -268,7 +268,9 @@ public final class ChatSession {
             }
             if (len > ctx) {  // no room for `next`: drop old turns, rebuild the cache once
                 int[] replyIds = Arrays.copyOfRange(history, replyStart, len);
-                int[] rebuilt = fit(replyIds, 1, listener);
+                // leave room for a quarter of the context (or the rest of the reply), so the rebuild is rare
+                int room = Math.max(1, Math.min(maxTokens - replyIds.length, ctx / 4));
+                int[] rebuilt = fit(replyIds, room, listener);
                 if (rebuilt == null) {
                     stop = Stop.CONTEXT_FULL;
                     listener.notice("the context of " + ctx + " tokens is full: the reply stops here");
