@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
         description = {"Chat with a model (GGUF, Hugging Face directory or llama2.c checkpoint).",
             "The model's chat template (or --template) renders the conversation; a base model without one runs in plain "
                     + "completion mode. The conversation stays in the KV cache: each turn evaluates only its new tokens.",
-            "With stdin not a terminal, each input line is one user message and the replies go to stdout, one per line; "
+            "With stdin not a terminal, each non-blank input line is one user message and each reply goes to stdout, ending with a newline; "
                     + "notices and slash-command output go to stderr. Type /help in a chat for the commands."})
 final class ChatCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "the model")
@@ -128,6 +128,7 @@ final class ChatCommand implements Callable<Integer> {
         };
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
+            if (line.isBlank()) continue;  // as at the prompt: an empty line is no message
             try {
                 Optional<SlashCommand> cmd = SlashCommand.parse(line);
                 if (cmd.isPresent()) {
