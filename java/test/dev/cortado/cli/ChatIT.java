@@ -68,6 +68,15 @@ class ChatIT {
         assertFalse(a.out().contains("<|im_end|>") || a.out().contains("> "), a.out());
         assertTrue(a.err().contains("context:") && a.err().contains("from the cache"), "/stats goes to stderr: " + a.err());
         assertFalse(a.out().isBlank());
+
+        // /save, then /load in a new process: the conversation (system prompt included) comes back
+        Path saved = tmp.resolve("chat.json");
+        Result s = cortado("Hi\n/save " + saved + "\n", args);
+        assertEquals(0, s.code(), s.err());
+        Result l = cortado("/load " + saved + "\n/stats\n/bogus\n", args);
+        assertEquals(0, l.code(), l.err());
+        assertTrue(l.err().contains("loaded 3 messages") && l.err().contains("unknown command /bogus"), l.err());
+        assertEquals("", l.out());
     }
 
     // ---- a real terminal, through tmux
