@@ -33,7 +33,8 @@ public final class ChatSession {
     public enum Stop { END_OF_TURN, STOP_STRING, LENGTH, CONTEXT_FULL, CANCELLED }
 
     /**
-     * One reply: its text (as shown), its token ids (stop token excluded), the prompt tokens
+     * One reply: its text (as shown), its token ids as generated (an end-of-turn token excluded; tokens
+     * that spelled a stop string included, as they are in the cache), the prompt tokens
      * of the turn and how many of them came from the cache, timings in nanoseconds.
      */
     public record Reply(String text, int[] tokens, int promptTokens, int reusedTokens,

@@ -52,19 +52,19 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8", description = "temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
     float temperature;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "keep the K most likely tokens; 0 = all (default: ${DEFAULT-VALUE})")
     int topK;
 
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "nucleus sampling; 1 = off (default: ${DEFAULT-VALUE})")
     float topP;
 
-    @Option(names = "--min-p", paramLabel = "M", defaultValue = "0.05", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--min-p", paramLabel = "M", defaultValue = "0.05", description = "drop tokens below M x the top probability; 0 = off (default: ${DEFAULT-VALUE})")
     float minP;
 
     @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0", description = "1 = off (default: ${DEFAULT-VALUE})")
     float repeatPenalty;
 
-    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64", description = "tokens the repeat penalty looks back over (default: ${DEFAULT-VALUE})")
     int repeatLastN;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "-1", description = "random seed; -1 = random (default)")
