@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             TokenizerCommand.class,
             GenerateCommand.class,
+            ChatCommand.class,
             LogitsCommand.class,
             LoraCommand.class,
             CommandLine.HelpCommand.class})
