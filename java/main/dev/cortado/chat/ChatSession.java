@@ -169,6 +169,19 @@ public final class ChatSession {
         maxTokens = n;
     }
 
+    /** The model this session runs (for run-time adapters: see {@link #invalidateCache}). */
+    public Transformer model() {
+        return model;
+    }
+
+    /**
+     * Forgets what the KV cache holds, so the next turn evaluates the whole conversation again: needed
+     * after anything changes the model's weights, such as loading or rescaling a LoRA adapter.
+     */
+    public void invalidateCache() {
+        cached = 0;
+    }
+
     /** Positions of the model's cache in use. */
     public int contextTokens() {
         return cached;

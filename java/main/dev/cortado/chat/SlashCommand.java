@@ -31,6 +31,7 @@ public record SlashCommand(String name, String argument) {
         m.put("/stats", "tokens in context; prompt and generation speed of the last reply");
         m.put("/save", "FILE  save the conversation as JSON");
         m.put("/load", "FILE  load a conversation saved with /save");
+        m.put("/lora", "[list | load PATH[:FACTOR] | scale ID FACTOR | unload ID]  LoRA adapters applied at run time");
         m.put("/exit", "leave (also Ctrl-D, or Ctrl-C at an empty prompt)");
         COMMANDS = java.util.Collections.unmodifiableMap(m);
     }

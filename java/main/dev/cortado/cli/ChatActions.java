@@ -4,7 +4,10 @@ import dev.cortado.CortadoException;
 import dev.cortado.chat.ChatSession;
 import dev.cortado.chat.ConversationFile;
 import dev.cortado.chat.SlashCommand;
+import dev.cortado.lora.LoraFiles;
+import dev.cortado.model.AppliedLora;
 import dev.cortado.model.Sampler;
+import dev.cortado.model.Transformer;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -64,10 +67,61 @@ final class ChatActions {
                 session.setMessages(ConversationFile.load(file(c)));
                 notice.accept("loaded " + session.messages().size() + " messages from " + a);
             }
+            case "/lora" -> lora(a);
             default -> out.println(c.unknownMessage());
         }
         out.flush();
         return true;
+    }
+
+    /** {@code /lora [list | load PATH[:FACTOR] | scale ID FACTOR | unload ID]}: adapters without reloading the model. */
+    private void lora(String a) {
+        String[] w = a.isBlank() ? new String[] {"list"} : a.trim().split("\\s+");
+        Transformer t = session.model();
+        switch (w[0]) {
+            case "list" -> {
+                if (t.adapters().isEmpty()) out.println("no LoRA adapters (load one with /lora load PATH[:FACTOR])");
+                for (AppliedLora l : t.adapters()) {
+                    out.printf("%d: %s, factor %s, %d tensors%n", l.id(), l.adapter().source(), l.factor(), l.adapter().tensors().size());
+                }
+            }
+            case "load" -> {
+                if (w.length != 2) throw new CortadoException("/lora load PATH[:FACTOR]");
+                LoraCommand.AdapterArg arg = LoraCommand.AdapterArg.parse(w[1]);
+                int id = t.addAdapter(LoraFiles.open(arg.path(), t.config()), arg.factor());
+                session.invalidateCache();
+                notice.accept("lora " + id + ": " + arg.path() + " at factor " + arg.factor() + " (the conversation is evaluated again)");
+            }
+            case "scale" -> {
+                if (w.length != 3) throw new CortadoException("/lora scale ID FACTOR");
+                t.setFactor(parseInt(w[1]), parseFloatText(w[2]));
+                session.invalidateCache();
+                notice.accept("lora " + w[1] + ": factor " + w[2]);
+            }
+            case "unload" -> {
+                if (w.length != 2) throw new CortadoException("/lora unload ID");
+                t.removeAdapter(parseInt(w[1]));
+                session.invalidateCache();
+                notice.accept("lora " + w[1] + " unloaded");
+            }
+            default -> throw new CortadoException("/lora: unknown action '" + w[0] + "' (list, load, scale, unload)");
+        }
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new CortadoException("not a whole number: " + s);
+        }
+    }
+
+    private static float parseFloatText(String s) {
+        try {
+            return Float.parseFloat(s);
+        } catch (NumberFormatException e) {
+            throw new CortadoException("not a number: " + s);
+        }
     }
 
     String stats() {

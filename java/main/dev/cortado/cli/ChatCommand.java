@@ -79,6 +79,9 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "kernel threads; 0 = all cores (default)")
     int threads;
 
+    @Option(names = "--lora", paramLabel = "PATH[:FACTOR]", description = LoraOption.DESCRIPTION + "; /lora changes them in the chat")
+    java.util.List<String> loras = new java.util.ArrayList<>();
+
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
@@ -95,6 +98,7 @@ final class ChatCommand implements Callable<Integer> {
             throw new CortadoException(e.getMessage());
         }
         try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch)) {
+            LoraOption.apply(loras, f, t);
             Tokenizer tok = Tokenizers.of(f.tokenizer());
             Optional<ChatTemplate> tmpl = ChatTemplate.forTokenizer(f.tokenizer(), template);
             if (tmpl.isEmpty()) System.err.println("cortado: " + ChatTemplate.NO_TEMPLATE_NOTICE);

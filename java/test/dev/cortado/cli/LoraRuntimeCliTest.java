@@ -150,4 +150,39 @@ class LoraRuntimeCliTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /** Piped chat: {@code /lora} loads, lists, rescales and unloads adapters without reloading the model. */
+    @Test
+    void chatLoraCommands() throws Exception {
+        Path peft = peft();
+        String base = base().toString();
+        String[] common = {"chat", "--model", base, "--template", "chatml", "--temp", "0", "--max-tokens", "16"};
+        String plain = chat("Once upon a time\n", common).out();
+        CliTest.Run zero = chat("/lora load " + peft + ":0\nOnce upon a time\n", common);
+        assertEquals(plain, zero.out(), "factor 0 leaves the replies as the base's");
+        String[] withOption = java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of("--lora", peft.toString()))
+                .toArray(String[]::new);
+        String adapted = chat("Once upon a time\n", withOption).out();
+        assertFalse(plain.equals(adapted), "the adapter changes the reply");
+        CliTest.Run loaded = chat("/lora load " + peft + "\n/lora list\nOnce upon a time\n", common);
+        assertEquals(adapted, loaded.out(), "/lora load = --lora");
+        assertTrue(loaded.err().contains("1: " + peft), loaded.err());
+        CliTest.Run unloaded = chat("/lora unload 1\nOnce upon a time\n", withOption);
+        assertEquals(plain, unloaded.out(), "after /lora unload the replies are the base's");
+        CliTest.Run rescaled = chat("/lora scale 1 0\nOnce upon a time\n", withOption);
+        assertEquals(plain, rescaled.out(), "/lora scale 1 0 gives the base's replies");
+        CliTest.Run bad = chat("/lora scale 7 1\n", common);
+        assertEquals(0, bad.code(), bad.err());
+        assertTrue(bad.err().contains("7"), bad.err());
+    }
+
+    private static CliTest.Run chat(String stdin, String... args) {
+        java.io.InputStream old = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return CliTest.run(args);
+        } finally {
+            System.setIn(old);
+        }
+    }
 }
