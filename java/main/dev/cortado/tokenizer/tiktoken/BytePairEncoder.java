@@ -41,7 +41,7 @@ final class BytePairEncoder {
             }
         }
         if (n <= SMALL) mergeSmall(b, from, n, out);
-        else if (n < HUGE) mergeLarge(b, from, n, out);
+        else if (n < HUGE || maxTokenLength > 0xFFFF) mergeLarge(b, from, n, out);
         else mergeHuge(b, from, n, out);
     }
 
@@ -130,48 +130,52 @@ final class BytePairEncoder {
      * BPE vocabulary rarely makes, as a merged token ranks after its parts) goes to a small heap that
      * competes with the bucket, so the order is exactly (rank, position) as in the heap merge.
      * A megabyte of letters takes hundreds of thousands of merges at scattered positions, so memory
-     * traffic decides the speed: each node's fields sit together in one int array (one cache line per
-     * node touched), and the first pairs go into the buckets by a counting sort, so that each bucket's
-     * initial positions lie together and in order.
+     * traffic decides the speed: a node is two ints side by side (its links as part lengths, and its
+     * pair's rank; parts are looked up again at the end), and the first pairs go into the buckets by
+     * a counting sort, so that each bucket's initial positions lie together and in order.
      */
     private void mergeHuge(byte[] b, int from, int n, IdList out) {
-        // node i at nd[4i]: next, prev, rank of the pair (i, next) or NONE, rank of the part at i
-        int[] nd = new int[4 * n];
-        for (int i = 0, k = 0; i < n; i++, k += 4) {
-            nd[k] = i + 1;
-            nd[k + 1] = i - 1;
-            nd[k + 3] = byteRanks[b[from + i] & 0xFF];
-        }
-        for (int i = 0; i < n - 1; i++) nd[4 * i + 2] = rank(b, from + i, from + i + 2);
-        nd[4 * n - 2] = NONE;
+        // node i at nd[2i]: the byte lengths of the part at i (low 16 bits) and of the part before it
+        // (high 16; 0 at the start), then at nd[2i + 1] the rank of the pair (i, next) or NONE.
+        // Every part is a token, so lengths fit (encode sends longer tokens to the heap).
+        int[] nd = new int[2 * n];
+        for (int i = 0; i < n; i++) nd[2 * i] = i == 0 ? 1 : 0x10001;
+        for (int i = 0; i < n - 1; i++) nd[2 * i + 1] = rank(b, from + i, from + i + 2);
+        nd[2 * n - 1] = NONE;
         Buckets q = new Buckets(ranks.limit(), nd, n);
         while (true) {
             long top = q.pop();
             if (top < 0) break;
-            int r = (int) (top >>> 32), i = (int) top, ki = 4 * i;
-            if (nd[ki + 2] != r) continue; // stale: the pair at i changed or i was merged away
-            int j = nd[ki];
-            int after = nd[4 * j];
-            nd[ki + 3] = r;
-            nd[4 * j + 2] = NONE;
-            nd[ki] = after;
+            int r = (int) (top >>> 32), i = (int) top;
+            if (nd[2 * i + 1] != r) continue; // stale: the pair at i changed or i was merged away
+            int links = nd[2 * i];
+            int j = i + (links & 0xFFFF);
+            int after = j + (nd[2 * j] & 0xFFFF);
+            int len = after - i;
+            nd[2 * i] = (links & 0xFFFF0000) | len;
+            nd[2 * j + 1] = NONE;
             int pi;
             if (after < n) {
-                nd[4 * after + 1] = i;
-                pi = rank(b, from + i, from + nd[4 * after]);
+                int la = nd[2 * after];
+                nd[2 * after] = (len << 16) | (la & 0xFFFF);
+                pi = rank(b, from + i, from + after + (la & 0xFFFF));
             } else pi = NONE;
-            nd[ki + 2] = pi;
+            nd[2 * i + 1] = pi;
             if (pi != NONE) q.push(pi, i);
-            int p = nd[ki + 1];
-            if (p >= 0) {
+            if (links >>> 16 != 0) {
+                int p = i - (links >>> 16);
                 int pr = rank(b, from + p, from + after);
-                if (pr != nd[4 * p + 2]) {
-                    nd[4 * p + 2] = pr;
+                if (pr != nd[2 * p + 1]) {
+                    nd[2 * p + 1] = pr;
                     if (pr != NONE) q.push(pr, p);
                 }
             }
         }
-        for (int i = 0; i < n; i = nd[4 * i]) out.add(nd[4 * i + 3]);
+        for (int i = 0; i < n; ) {
+            int next = i + (nd[2 * i] & 0xFFFF);
+            out.add(next - i == 1 ? byteRanks[b[from + i] & 0xFF] : ranks.rank(b, from + i, from + next));
+            i = next;
+        }
     }
 
     /**
@@ -196,7 +200,7 @@ final class BytePairEncoder {
             ends = new int[2 * limit];
             int[] start = new int[limit + 1];
             for (int i = 0; i < n - 1; i++) {
-                int r = nd[4 * i + 2];
+                int r = nd[2 * i + 1];
                 if (r != NONE) start[r + 1]++;
             }
             for (int r = 0; r < limit; r++) start[r + 1] += start[r];
@@ -211,7 +215,7 @@ final class BytePairEncoder {
                 }
             }
             for (int i = 0; i < n - 1; i++) {
-                int r = nd[4 * i + 2];
+                int r = nd[2 * i + 1];
                 if (r == NONE) continue;
                 int e = start[r]++;
                 pool[2 * e] = i;
