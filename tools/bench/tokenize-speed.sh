@@ -4,6 +4,8 @@
 #
 #   tools/bench/tokenize-speed.sh [repeats=7]
 #
+# Env: JMH_ARGS (default "-f 1 -wi 3 -w 2s -i 5 -r 3s"), THREADS (default: all cores, `nproc`).
+#
 # The text (tools/bench/out/mixed.txt, rebuilt when absent) is made from files on this machine:
 #   ~4.5 MB English prose   ../shared/corpus/war-and-peace.txt, tinyshakespeare.txt, then kjv.txt
 #   ~3.5 MB source code     the JDK's src.zip (java.base/java/util/…, in name order); without one,
@@ -12,8 +14,10 @@
 #                           /usr/share/man/{ja,ru,zh_CN,ko,uk} (roff source, gunzipped), repeated;
 #                           without them, the inputs of ../shared/tokenizers/tiktoken/*_encodings.csv
 # The three parts are interleaved in ~64 KiB blocks cut at line ends, so every stretch of the file mixes them.
-# Java: a warm-up (3 s) then timed repeats, best and median reported (TokenizeSpeed in the test sources);
-# not JMH, to keep the build to one added dependency. Node: the same warm-up-then-repeat scheme.
+# Java: JMH (TokenizeBench in the test sources), one op = encodeOrdinary of the whole text, throughput
+# with 1 thread and with THREADS threads (each encoding the whole text; JMH sums them), MB/s = ops/s × MB.
+# Then TokenizeSpeed: token counts of both (must agree) and the linearity table. Node: tiktoken from npm,
+# single-threaded, a 3 s warm-up then `repeats` timed runs (best and median).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repeats="${1:-7}"
@@ -79,7 +83,32 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 mvn -B -ntp -q test-compile >/dev/null
 mvn -B -ntp -q dependency:build-classpath -Dmdep.outputFile="$out/cp.txt" >/dev/null
-java -Xmx4g -cp "target/test-classes:target/classes:$(cat "$out/cp.txt")" dev.cortado.tokenizer.tiktoken.TokenizeSpeed "$text" "$repeats"
+cp="target/test-classes:target/classes:$(cat "$out/cp.txt")"
+mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$text")
+threads="${THREADS:-$(nproc)}"
+for t in 1 "$threads"; do
+    echo "load before the JMH run with $t thread(s): $(cut -d' ' -f1-3 /proc/loadavg)"
+    java -Xmx6g -Dbench.text="$text" -cp "$cp" org.openjdk.jmh.Main TokenizeBench ${JMH_ARGS:--f 1 -wi 3 -w 2s -i 5 -r 3s} \
+        -jvmArgs "-Xmx6g -Dbench.text=$text" -t "$t" -rf json -rff "$out/jmh-t$t.json" >"$out/jmh-t$t.log"
+done
+python3 - "$mb" "$out/jmh-t1.json" "$out/jmh-t$threads.json" <<'PY'
+import json, sys
+mb = float(sys.argv[1])
+rows = {}
+for f in dict.fromkeys(sys.argv[2:]):
+    for r in json.load(open(f)):
+        m = r["primaryMetric"]
+        raw = [x * mb for fork in m["rawData"] for x in fork]
+        rows[(r["params"]["encoding"], r["threads"], r["params"]["impl"])] = (m["score"] * mb, m["scoreError"] * mb, max(raw))
+print("| encoding | threads | implementation | MB/s (mean ± 99.9% CI) | best iteration MB/s | Cortado ÷ JTokkit |")
+print("|---|---|---|---|---|---|")
+for (enc, t, impl), (s, e, best) in sorted(rows.items()):
+    other = rows.get((enc, t, "JTokkit"))
+    ratio = f"{s / other[0]:.2f}×" if impl == "Cortado" and other else ""
+    print(f"| {enc} | {t} | {impl} | {s:.1f} ± {e:.1f} | {best:.1f} | {ratio} |")
+PY
+echo
+java -Xmx4g -cp "$cp" dev.cortado.tokenizer.tiktoken.TokenizeSpeed "$text"
 if [ ! -d tools/bench/node_modules/tiktoken ]; then
     (cd tools/bench && npm install --no-save --no-package-lock tiktoken@1.0.22 >/dev/null)
 fi

@@ -41,7 +41,7 @@ final class BytePairEncoder {
             }
         }
         if (n <= SMALL) mergeSmall(b, from, n, out);
-        else if (n < HUGE) mergeLarge(b, from, n, out);
+        else if (n < HUGE || maxTokenLength > 0xFFFF) mergeLarge(b, from, n, out);
         else mergeHuge(b, from, n, out);
     }
 
@@ -129,63 +129,100 @@ final class BytePairEncoder {
      * position order make cheap). A pair whose rank is not above the bucket being processed (which a
      * BPE vocabulary rarely makes, as a merged token ranks after its parts) goes to a small heap that
      * competes with the bucket, so the order is exactly (rank, position) as in the heap merge.
+     * A megabyte of letters takes hundreds of thousands of merges at scattered positions, so memory
+     * traffic decides the speed: a node is two ints side by side (its links as part lengths, and its
+     * pair's rank; parts are looked up again at the end), and the first pairs go into the buckets by
+     * a counting sort, so that each bucket's initial positions lie together and in order.
      */
     private void mergeHuge(byte[] b, int from, int n, IdList out) {
-        int[] next = new int[n], prev = new int[n], pair = new int[n], part = new int[n];
-        int limit = ranks.limit();
-        int[] head = new int[limit], tail = new int[limit];
-        java.util.Arrays.fill(head, -1);
-        Buckets q = new Buckets(head, tail, 3 * n);
-        for (int i = 0; i < n; i++) {
-            next[i] = i + 1;
-            prev[i] = i - 1;
-            part[i] = byteRanks[b[from + i] & 0xFF];
-        }
-        for (int i = 0; i < n - 1; i++) {
-            pair[i] = rank(b, from + i, from + i + 2);
-            if (pair[i] != NONE) q.push(pair[i], i);
-        }
-        pair[n - 1] = NONE;
+        // node i at nd[2i]: the byte lengths of the part at i (low 16 bits) and of the part before it
+        // (high 16; 0 at the start), then at nd[2i + 1] the rank of the pair (i, next) or NONE.
+        // Every part is a token, so lengths fit (encode sends longer tokens to the heap).
+        int[] nd = new int[2 * n];
+        for (int i = 0; i < n; i++) nd[2 * i] = i == 0 ? 1 : 0x10001;
+        for (int i = 0; i < n - 1; i++) nd[2 * i + 1] = rank(b, from + i, from + i + 2);
+        nd[2 * n - 1] = NONE;
+        Buckets q = new Buckets(ranks.limit(), nd, n);
         while (true) {
             long top = q.pop();
             if (top < 0) break;
             int r = (int) (top >>> 32), i = (int) top;
-            if (pair[i] != r) continue;
-            int j = next[i];
-            int after = next[j];
-            part[i] = r;
-            pair[j] = NONE;
-            next[i] = after;
-            if (after < n) prev[after] = i;
-            pair[i] = after < n ? rank(b, from + i, from + next[after]) : NONE;
-            if (pair[i] != NONE) q.push(pair[i], i);
-            int p = prev[i];
-            if (p >= 0) {
+            if (nd[2 * i + 1] != r) continue; // stale: the pair at i changed or i was merged away
+            int links = nd[2 * i];
+            int j = i + (links & 0xFFFF);
+            int after = j + (nd[2 * j] & 0xFFFF);
+            int len = after - i;
+            nd[2 * i] = (links & 0xFFFF0000) | len;
+            nd[2 * j + 1] = NONE;
+            int pi;
+            if (after < n) {
+                int la = nd[2 * after];
+                nd[2 * after] = (len << 16) | (la & 0xFFFF);
+                pi = rank(b, from + i, from + after + (la & 0xFFFF));
+            } else pi = NONE;
+            nd[2 * i + 1] = pi;
+            if (pi != NONE) q.push(pi, i);
+            if (links >>> 16 != 0) {
+                int p = i - (links >>> 16);
                 int pr = rank(b, from + p, from + after);
-                if (pr != pair[p]) {
-                    pair[p] = pr;
+                if (pr != nd[2 * p + 1]) {
+                    nd[2 * p + 1] = pr;
                     if (pr != NONE) q.push(pr, p);
                 }
             }
         }
-        for (int i = 0; i < n; i = next[i]) out.add(part[i]);
+        for (int i = 0; i < n; ) {
+            int next = i + (nd[2 * i] & 0xFFFF);
+            out.add(next - i == 1 ? byteRanks[b[from + i] & 0xFF] : ranks.rank(b, from + i, from + next));
+            i = next;
+        }
     }
 
-    /** Buckets of positions by rank (linked through a pool), plus the heap for out-of-order pushes. */
+    /**
+     * Buckets of positions by rank, plus the heap for out-of-order pushes. The initial pairs fill
+     * the pool by a counting sort (each bucket one ascending run); later pushes are linked in.
+     * Entry e is pool[2e] (position) and pool[2e + 1] (next entry of its bucket, or -1); bucket r
+     * is ends[2r] (first entry, or -1) and ends[2r + 1] (last entry).
+     */
     private static final class Buckets {
-        private final int[] head, tail;
-        private int[] pos, link;
+        private final int[] ends;
+        private final int limit;
+        private int[] pool;
         private int used;
         private final LongHeap late = new LongHeap(16);
         private int cur = -1;
         private int[] list = new int[64];
         private int listLen, listIdx;
 
-        Buckets(int[] head, int[] tail, int capacity) {
-            this.head = head;
-            this.tail = tail;
-            pos = new int[Math.max(16, capacity)];
-            link = new int[pos.length];
+        /** Buckets for ranks below {@code limit}, holding every pair rank of the nodes {@code nd}. */
+        Buckets(int limit, int[] nd, int n) {
+            this.limit = limit;
+            ends = new int[2 * limit];
+            int[] start = new int[limit + 1];
+            for (int i = 0; i < n - 1; i++) {
+                int r = nd[2 * i + 1];
+                if (r != NONE) start[r + 1]++;
+            }
+            for (int r = 0; r < limit; r++) start[r + 1] += start[r];
+            int initial = start[limit];
+            pool = new int[2 * Math.max(16, initial + n)];
+            for (int r = 0; r < limit; r++) {
+                if (start[r] == start[r + 1]) {
+                    ends[2 * r] = -1;
+                } else {
+                    ends[2 * r] = start[r];
+                    ends[2 * r + 1] = start[r + 1] - 1;
+                }
+            }
+            for (int i = 0; i < n - 1; i++) {
+                int r = nd[2 * i + 1];
+                if (r == NONE) continue;
+                int e = start[r]++;
+                pool[2 * e] = i;
+                pool[2 * e + 1] = e + 1;
+            }
+            for (int r = 0; r < limit; r++) if (ends[2 * r] >= 0) pool[2 * ends[2 * r + 1] + 1] = -1;
+            used = initial;
         }
 
         void push(int rank, int p) {
@@ -193,15 +230,12 @@ final class BytePairEncoder {
                 late.push(((long) rank << 32) | p);
                 return;
             }
-            if (used == pos.length) {
-                pos = java.util.Arrays.copyOf(pos, used * 2);
-                link = java.util.Arrays.copyOf(link, used * 2);
-            }
-            pos[used] = p;
-            link[used] = -1;
-            if (head[rank] < 0) head[rank] = used;
-            else link[tail[rank]] = used;
-            tail[rank] = used++;
+            if (2 * used == pool.length) pool = java.util.Arrays.copyOf(pool, 4 * used);
+            pool[2 * used] = p;
+            pool[2 * used + 1] = -1;
+            if (ends[2 * rank] < 0) ends[2 * rank] = used;
+            else pool[2 * ends[2 * rank + 1] + 1] = used;
+            ends[2 * rank + 1] = used++;
         }
 
         /** The least (rank, position) as rank << 32 | position, or -1 when empty. */
@@ -216,15 +250,16 @@ final class BytePairEncoder {
 
         private void advance() {
             int c = cur + 1;
-            while (c < head.length && head[c] < 0) c++;
+            while (c < limit && ends[2 * c] < 0) c++;
             cur = c;
             listLen = listIdx = 0;
-            if (c == head.length) return;
+            if (c == limit) return;
             boolean sorted = true;
-            for (int e = head[c]; e >= 0; e = link[e]) {
+            for (int e = ends[2 * c]; e >= 0; e = pool[2 * e + 1]) {
                 if (listLen == list.length) list = java.util.Arrays.copyOf(list, listLen * 2);
-                if (listLen > 0 && pos[e] < list[listLen - 1]) sorted = false;
-                list[listLen++] = pos[e];
+                int p = pool[2 * e];
+                if (listLen > 0 && p < list[listLen - 1]) sorted = false;
+                list[listLen++] = p;
             }
             if (!sorted) java.util.Arrays.sort(list, 0, listLen);
         }
