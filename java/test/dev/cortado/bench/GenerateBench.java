@@ -27,8 +27,9 @@ public final class GenerateBench {
         try (ModelFile f = ModelLoader.open(model); Transformer t = new Transformer(f, P + G, batch)) {
             int[] prompt = prompt(P, t.vocabSize());
             // warm-up: a short prompt and a few steps
-            t.forward(java.util.Arrays.copyOf(prompt, Math.min(P, 2 * batch)), 0);
-            for (int i = 0; i < 8; i++) t.forward(new int[]{prompt[i]}, 2 * batch + i);
+            int warm = Math.min(P, 2 * batch) - 8;
+            t.forward(java.util.Arrays.copyOf(prompt, warm), 0);
+            for (int i = 0; i < 8; i++) t.forward(new int[]{prompt[i]}, warm + i);
             double bestPp = 0, bestTg = 0;
             long[] steps = new long[reps * G];
             for (int r = 0; r < reps; r++) {
