@@ -14,7 +14,9 @@ import java.nio.file.Path;
  * {@code reps} runs of a {@code P}-token prompt and {@code G} greedy steps from it. Prompt speed is
  * the best run; generation speed is 1 / the median step time over all runs (the bench machine is
  * shared, and the median ignores the steps another process took the cores from).
- * Prints one line: {@code cortado pp=<tok/s> tg=<tok/s> tgmean=<tok/s, whole runs> rss_mb=<peak RSS>}.
+ * Prints one line: {@code cortado pp=<tok/s> tg=<tok/s> tgmean=<tok/s, whole runs> rss_mb=<peak RSS>
+ * ppcpu_ms=<process CPU ms per prompt token> tgcpu_ms=<per generated token>} (CPU time is what to
+ * compare between two builds on a busy machine; it does not count time spent waiting for a core).
  *
  * <p>Usage: GenerateBench MODEL THREADS P G BATCH REPS
  */
@@ -30,24 +32,28 @@ public final class GenerateBench {
             int warm = Math.min(P, 2 * batch) - 8;
             t.forward(java.util.Arrays.copyOf(prompt, warm), 0);
             for (int i = 0; i < 8; i++) t.forward(new int[]{prompt[i]}, warm + i);
-            double bestPp = 0, bestTg = 0;
+            double bestPp = 0, bestTg = 0, ppCpu = 0, tgCpu = 0;
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long[] steps = new long[reps * G];
             for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
+                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                 float[] logits = t.forward(prompt, 0);
-                long t1 = System.nanoTime();
+                long t1 = System.nanoTime(), c1 = os.getProcessCpuTime();
                 int next = argmax(logits);
                 for (int i = 0; i < G; i++) {
                     long s0 = System.nanoTime();
                     next = argmax(t.forward(new int[]{next}, P + i));
                     steps[r * G + i] = System.nanoTime() - s0;
                 }
-                long t2 = System.nanoTime();
+                long t2 = System.nanoTime(), c2 = os.getProcessCpuTime();
+                ppCpu += (c1 - c0) / 1e6 / P / reps;
+                tgCpu += (c2 - c1) / 1e6 / G / reps;
                 bestPp = Math.max(bestPp, P / ((t1 - t0) / 1e9));
                 bestTg = Math.max(bestTg, G / ((t2 - t1) / 1e9));
             }
             java.util.Arrays.sort(steps);
-            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f rss_mb=%d%n", bestPp, 1e9 / steps[steps.length / 2], bestTg, peakRssMb());
+            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f%n", bestPp,
+                    1e9 / steps[steps.length / 2], bestTg, peakRssMb(), ppCpu, tgCpu);
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.SplittableRandom;
  * Writes a random-weight Llama GGUF of a real model's shape for speed benchmarks (tools/bench/generate.sh).
  * Quantized weights are drawn directly as blocks (random quants, small fp16 scales, so values stay
  * near N(0, 0.02²)-sized) — quantizing floats in Java would take minutes for 1B parameters. The
+ * K-quant files keep rows that are not whole super-blocks (SmolLM2's 576) in Q5_0, as llama.cpp does. The
  * tokenizer is the 32k Llama-2 SentencePiece vocabulary padded with unused tokens to the shape's size.
  *
  * <p>Usage: RandomModel SHAPE TYPE OUT VOCAB_GGUF, SHAPE = smollm2-135m | llama3.2-1b, TYPE = q8_0 | q4_0 | q4_k.
@@ -84,6 +85,8 @@ public final class RandomModel {
 
     /** A (rows, cols) weight (GGUF shape [cols, rows]) of random blocks. */
     private static Tensor weight(String name, TensorType type, int rows, int cols, SplittableRandom rnd) {
+        // as llama.cpp's quantizer: rows that are not whole K-quant super-blocks fall back to Q5_0
+        if (cols % type.blockSize() != 0) type = TensorType.Q5_0;
         long[] shape = {rows, cols};
         long bytes = type.byteSize((long) rows * cols);
         ByteBuffer b = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
@@ -93,6 +96,7 @@ public final class RandomModel {
             switch (type) {
                 case Q8_0 -> putHalf(block, 0, 0.02f / 73);
                 case Q4_0 -> putHalf(block, 0, 0.02f / 4.6f);
+                case Q5_0 -> putHalf(block, 0, 0.02f / 9.2f);
                 case Q4_K -> {
                     putHalf(block, 0, 0.02f / 4.6f / 32);
                     putHalf(block, 2, 0.02f / 4.6f / 32 * 7.5f);
