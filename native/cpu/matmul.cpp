@@ -497,6 +497,13 @@ struct Q8Dot {
     static float dot(const uint8_t *row, int64_t C, const XQ8 &x) { return DOT(row, C, x); }
 };
 
+// Weights per thread before a decoding product is split across threads. One token's product is
+// memory-bound and short (a 576 x 576 Q4_0 matrix is 190 KB, ~20 us), and one core already reads
+// near the machine's bandwidth; waking a sleeping OpenMP thread (OMP_WAIT_POLICY=passive) and the
+// barrier after it cost ~5-10 us on an idle core and far more when the cores are shared, so small
+// products run on the calling thread.
+const int64_t DECODE_GRAIN = 1 << 19;
+
 // y (T, OC) for T <= 3 through the int8 dots; rows of W split across threads.
 template <class W>
 void forward_q8(const uint8_t *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads) {
@@ -510,7 +517,7 @@ void forward_q8(const uint8_t *w, const float *x, float *y, int64_t T, int64_t C
         xs[t] = XQ8{q + t * C, ds + 2 * t * nb, ds + (2 * t + 1) * nb};
     }
     const int64_t rb = W::row_bytes(C);
-#pragma omp parallel for num_threads(threads_for(C * OC, 1 << 17, threads)) schedule(static)
+#pragma omp parallel for num_threads(threads_for(C * OC, DECODE_GRAIN, threads)) schedule(static)
     for (int64_t o = 0; o < OC; o++) {
         const uint8_t *row = w + o * rb;
         for (int64_t t = 0; t < T; t++) y[t * OC + o] = W::dot(row, C, xs[t]);

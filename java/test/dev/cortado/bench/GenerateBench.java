@@ -1,0 +1,84 @@
+package dev.cortado.bench;
+
+import dev.cortado.kernels.Kernels;
+import dev.cortado.model.ModelFile;
+import dev.cortado.model.ModelLoader;
+import dev.cortado.model.Transformer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Prompt-processing and generation speed of the engine on one model, on fixed token ids (the same ids
+ * the llama.cpp side of tools/bench/generate.sh evaluates): a short warm-up (JIT, page cache), then
+ * {@code reps} runs of a {@code P}-token prompt and {@code G} greedy steps from it. Prompt speed is
+ * the best run; generation speed is 1 / the median step time over all runs (the bench machine is
+ * shared, and the median ignores the steps another process took the cores from).
+ * Prints one line: {@code cortado pp=<tok/s> tg=<tok/s> tgmean=<tok/s, whole runs> rss_mb=<peak RSS>
+ * ppcpu_ms=<process CPU ms per prompt token> tgcpu_ms=<per generated token>} (CPU time is what to
+ * compare between two builds on a busy machine; it does not count time spent waiting for a core).
+ *
+ * <p>Usage: GenerateBench MODEL THREADS P G BATCH REPS
+ */
+public final class GenerateBench {
+    public static void main(String[] a) throws Exception {
+        Path model = Path.of(a[0]);
+        int threads = Integer.parseInt(a[1]), P = Integer.parseInt(a[2]), G = Integer.parseInt(a[3]);
+        int batch = Integer.parseInt(a[4]), reps = Integer.parseInt(a[5]);
+        Kernels.setThreads(threads);
+        try (ModelFile f = ModelLoader.open(model); Transformer t = new Transformer(f, P + G, batch)) {
+            int[] prompt = prompt(P, t.vocabSize());
+            // warm-up: a short prompt and a few steps
+            int warm = Math.min(P, 2 * batch) - 8;
+            t.forward(java.util.Arrays.copyOf(prompt, warm), 0);
+            for (int i = 0; i < 8; i++) t.forward(new int[]{prompt[i]}, warm + i);
+            double bestPp = 0, bestTg = 0, ppCpu = 0, tgCpu = 0;
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long[] steps = new long[reps * G];
+            for (int r = 0; r < reps; r++) {
+                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+                float[] logits = t.forward(prompt, 0);
+                long t1 = System.nanoTime(), c1 = os.getProcessCpuTime();
+                int next = argmax(logits);
+                for (int i = 0; i < G; i++) {
+                    long s0 = System.nanoTime();
+                    next = argmax(t.forward(new int[]{next}, P + i));
+                    steps[r * G + i] = System.nanoTime() - s0;
+                }
+                long t2 = System.nanoTime(), c2 = os.getProcessCpuTime();
+                ppCpu += (c1 - c0) / 1e6 / P / reps;
+                tgCpu += (c2 - c1) / 1e6 / G / reps;
+                bestPp = Math.max(bestPp, P / ((t1 - t0) / 1e9));
+                bestTg = Math.max(bestTg, G / ((t2 - t1) / 1e9));
+            }
+            java.util.Arrays.sort(steps);
+            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f%n", bestPp,
+                    1e9 / steps[steps.length / 2], bestTg, peakRssMb(), ppCpu, tgCpu);
+        }
+    }
+
+    /** Deterministic pseudo-random ids in [100, min(vocab, 32000)) (ordinary SentencePiece pieces). */
+    static int[] prompt(int n, int vocab) {
+        int[] p = new int[n];
+        p[0] = 1;  // BOS
+        long s = 12345;
+        for (int i = 1; i < n; i++) {
+            s = s * 6364136223846793005L + 1442695040888963407L;
+            p[i] = 100 + (int) ((s >>> 33) % (Math.min(vocab, 32000) - 100));
+        }
+        return p;
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    static long peakRssMb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+        return -1;
+    }
+}
