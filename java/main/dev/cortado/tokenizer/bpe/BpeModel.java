@@ -1,5 +1,7 @@
 package dev.cortado.tokenizer.bpe;
 
+import dev.cortado.tokenizer.ByteLevel;
+
 import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongHeapPriorityQueue;
 import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;

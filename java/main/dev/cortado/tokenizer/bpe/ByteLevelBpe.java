@@ -1,5 +1,7 @@
 package dev.cortado.tokenizer.bpe;
 
+import dev.cortado.tokenizer.ByteLevel;
+
 import dev.cortado.CortadoException;
 import dev.cortado.io.gguf.GgufFile;
 import dev.cortado.io.gguf.GgufMetadata;

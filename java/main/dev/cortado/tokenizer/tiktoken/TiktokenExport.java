@@ -2,7 +2,7 @@ package dev.cortado.tokenizer.tiktoken;
 
 import dev.cortado.CortadoException;
 import dev.cortado.tokenizer.TokenizerData;
-import dev.cortado.tokenizer.train.ByteLevel;
+import dev.cortado.tokenizer.ByteLevel;
 import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
 
 import java.nio.ByteBuffer;

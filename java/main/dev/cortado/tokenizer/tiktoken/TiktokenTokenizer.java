@@ -296,7 +296,7 @@ public final class TiktokenTokenizer implements Tokenizer {
         byte[] t = ranks.bytes(id);
         if (t == null) return new String(tokenBytes(id), StandardCharsets.UTF_8);
         StringBuilder sb = new StringBuilder(t.length);
-        for (byte x : t) sb.append(ByteLevel.CHARS[x & 0xFF]);
+        for (byte x : t) sb.append(dev.cortado.tokenizer.ByteLevel.charOf(x));
         return sb.toString();
     }
 
@@ -329,18 +329,5 @@ public final class TiktokenTokenizer implements Tokenizer {
     @Override
     public String toString() {
         return "TiktokenTokenizer[" + name + ", " + ranks.count() + " ranks, " + specials.size() + " special]";
-    }
-
-    /** GPT-2's byte → printable char mapping, for {@link #piece}. */
-    private static final class ByteLevel {
-        static final char[] CHARS = new char[256];
-
-        static {
-            int extra = 0;
-            for (int v = 0; v < 256; v++) {
-                boolean printable = (v >= '!' && v <= '~') || (v >= 0xA1 && v <= 0xAC) || (v >= 0xAE && v <= 0xFF);
-                CHARS[v] = printable ? (char) v : (char) (256 + extra++);
-            }
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.cortado.tokenizer.train;
 
+import dev.cortado.tokenizer.ByteLevel;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
