@@ -23,6 +23,25 @@ public enum TiktokenPattern {
         this.splitter = splitter;
     }
 
+    /**
+     * The end of the piece that starts at {@code i < end} in valid UTF-8 {@code b}, with {@code end}
+     * acting as the end of the input: the hand-written scanner behind the encoder (linear time, no
+     * allocation; stateless, so any thread may call it).
+     */
+    public int nextPiece(byte[] b, int i, int end) {
+        return splitter.next(b, i, end);
+    }
+
+    /**
+     * {@link #nextPiece} for the pattern with tiktoken's later alternative {@code \s++$} before the
+     * whitespace rules (cl100k_base as tiktoken ships it today): white space that runs to the end of
+     * the input is one piece.
+     */
+    public int nextPieceWholeTrailingSpace(byte[] b, int i, int end) {
+        if (Splitter.run(b, i, end, CharClass.WS) == end) return end;
+        return splitter.next(b, i, end);
+    }
+
     /** tiktoken's regex (Rust regex syntax: {@code \s} is Unicode White_Space, {@code (?i)} Unicode case folding). */
     public String regex() {
         return regex;

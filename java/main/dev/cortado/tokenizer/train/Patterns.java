@@ -2,6 +2,7 @@ package dev.cortado.tokenizer.train;
 
 import dev.cortado.CortadoException;
 import dev.cortado.tokenizer.PreTokenizers;
+import dev.cortado.tokenizer.tiktoken.TiktokenPattern;
 
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -31,10 +32,10 @@ public final class Patterns {
     /** The pre-tokenizer for a {@code --pattern} value: a known name or a regex. */
     public static Pretokenizer forName(String nameOrRegex) {
         return switch (nameOrRegex) {
-            case "gpt2" -> new RegexPretokenizer(PreTokenizers.GPT2, null);
-            case "llama3" -> new RegexPretokenizer(PreTokenizers.LLAMA3, PreTokenizers.LLAMA3);
-            case "cl100k" -> new RegexPretokenizer(CL100K, CL100K);
-            case "o200k" -> new RegexPretokenizer(O200K, O200K);
+            case "gpt2" -> new RegexPretokenizer(PreTokenizers.GPT2, null, TiktokenPattern.R50K::nextPiece);
+            case "llama3" -> new RegexPretokenizer(PreTokenizers.LLAMA3, PreTokenizers.LLAMA3, TiktokenPattern.CL100K::nextPiece);
+            case "cl100k" -> new RegexPretokenizer(CL100K, CL100K, TiktokenPattern.CL100K::nextPieceWholeTrailingSpace);
+            case "o200k" -> new RegexPretokenizer(O200K, O200K, TiktokenPattern.O200K::nextPiece);
             default -> {
                 try {
                     Pattern.compile(nameOrRegex, Pattern.UNICODE_CHARACTER_CLASS);

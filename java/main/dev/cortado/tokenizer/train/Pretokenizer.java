@@ -21,6 +21,22 @@ public interface Pretokenizer {
     /** The pattern's source text, for the summary. */
     String pattern();
 
+    /**
+     * A hand-written scanner over UTF-8 bytes that finds exactly the pieces the pattern finds, or null
+     * when the pattern has none (then {@link #newSplitter()} is used on decoded text). Counting with it
+     * skips decoding to UTF-16 and encoding back, and java.util.regex's backtracking.
+     */
+    default ByteSplitter byteSplitter() {
+        return null;
+    }
+
+    /** See {@link #byteSplitter()}; must be thread-safe. */
+    @FunctionalInterface
+    interface ByteSplitter {
+        /** The end of the piece that starts at {@code i < end} in valid UTF-8 {@code b[0, end)}. */
+        int next(byte[] b, int i, int end);
+    }
+
     /** One thread's splitter. */
     interface Splitter {
         void split(CharSequence text, PieceSink sink);

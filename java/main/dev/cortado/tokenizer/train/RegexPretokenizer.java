@@ -10,10 +10,22 @@ import java.util.regex.Pattern;
 final class RegexPretokenizer implements Pretokenizer {
     private final Pattern pattern;
     private final String hfSplitRegex;
+    private final ByteSplitter byteSplitter;
 
     RegexPretokenizer(String regex, String hfSplitRegex) {
+        this(regex, hfSplitRegex, null);
+    }
+
+    /** With a byte scanner proven to split exactly like {@code regex} (see PretokenizerEquivalenceTest). */
+    RegexPretokenizer(String regex, String hfSplitRegex, ByteSplitter byteSplitter) {
         this.pattern = Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
         this.hfSplitRegex = hfSplitRegex;
+        this.byteSplitter = byteSplitter;
+    }
+
+    @Override
+    public ByteSplitter byteSplitter() {
+        return byteSplitter;
     }
 
     @Override

@@ -155,8 +155,8 @@ final class WordCounter {
     }
 
     /** Splits the valid UTF-8 runs of {@code b[start, end)} with the pattern; each invalid byte is a piece of its own. */
-    private static void countRange(byte[] b, int start, int end, Pretokenizer.Splitter splitter, WordTable table,
-                                   long[] stats) {
+    private void countRange(byte[] b, int start, int end, Pretokenizer.Splitter splitter, WordTable table,
+                            long[] stats) {
         int runStart = start, i = start;
         Encoder enc = new Encoder(table, stats);
         while (i < end) {
@@ -169,13 +169,29 @@ final class WordCounter {
                 i += n;
                 continue;
             }
-            if (i > runStart) splitter.split(new String(b, runStart, i - runStart, StandardCharsets.UTF_8), enc);
+            if (i > runStart) splitValid(b, runStart, i, splitter, enc, table, stats);
             table.add(b, i, 1, 1);
             stats[0]++;
             stats[1]++;
             runStart = ++i;
         }
-        if (end > runStart) splitter.split(new String(b, runStart, end - runStart, StandardCharsets.UTF_8), enc);
+        if (end > runStart) splitValid(b, runStart, end, splitter, enc, table, stats);
+    }
+
+    /** Counts the pieces of the valid UTF-8 run {@code b[start, end)}: on the bytes when the pattern has a scanner. */
+    private void splitValid(byte[] b, int start, int end, Pretokenizer.Splitter splitter, Encoder enc, WordTable table,
+                            long[] stats) {
+        Pretokenizer.ByteSplitter bytes = pretokenizer.byteSplitter();
+        if (bytes == null) {
+            splitter.split(new String(b, start, end - start, StandardCharsets.UTF_8), enc);
+            return;
+        }
+        for (int p = start; p < end; ) {
+            int q = bytes.next(b, p, end);
+            table.add(b, p, q - p, 1);
+            stats[0]++;
+            p = q;
+        }
     }
 
     /** Turns each piece back into UTF-8 and counts it. */
