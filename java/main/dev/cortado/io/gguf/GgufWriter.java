@@ -29,6 +29,12 @@ public final class GgufWriter {
     private GgufWriter() {}
 
     public static void write(Path out, GgufMetadata metadata, List<Tensor> tensors) {
+        for (Tensor t : tensors) {
+            if (!t.type().isGgml()) {
+                throw dev.cortado.CortadoException.inFile(out, "tensor " + t.name() + " has type " + t.type()
+                        + ", which GGUF cannot hold (it is Cortado's own in-memory type)");
+            }
+        }
         int alignment = alignment(out, metadata);
         List<GgufTensorInfo> infos = layout(out, tensors, alignment);
 

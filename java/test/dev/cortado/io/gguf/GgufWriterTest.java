@@ -156,6 +156,16 @@ class GgufWriterTest {
     }
 
     @Test
+    void refusesCortadoOwnTypes() {
+        Path out = tmp.resolve("nf4.gguf");
+        Tensor nf4 = Tensor.ofBytes("w", TensorType.NF4, new long[] {1, 64},
+                ByteBuffer.allocate((int) TensorType.NF4.byteSize(1, 64)));
+        CortadoException e = assertThrows(CortadoException.class, () -> GgufWriter.write(out, new GgufMetadata(), List.of(nf4)));
+        assertTrue(e.getMessage().contains("NF4"), e.getMessage());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void failedWriteLeavesNothing() throws IOException {
         Path src = tmp.resolve("src.gguf");
         GgufWriter.write(src, new GgufMetadata(), someTensors());
