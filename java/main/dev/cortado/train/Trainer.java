@@ -130,7 +130,10 @@ public final class Trainer {
             }
             DataStream data = new DataStream(train, options.seed(), pos);
             try (TrainLog log = new TrainLog(out.resolve(TrainLog.FILE), initialLog)) {
-                if (resume == null && eval != null) initialEvalLoss = evalLoss();
+                if (resume == null && eval != null) {
+                    initialEvalLoss = evalLoss();
+                    progress.note(String.format(Locale.ROOT, "eval loss before training: %.4f", initialEvalLoss));
+                }
                 Path lastSaved = null;
                 long t0 = System.nanoTime();
                 progress.start("train", total - step, "steps");
