@@ -16,9 +16,9 @@ import java.util.Set;
  * (LoRA of rank RANK on all seven projections, or every weight with RANK 0), a warm-up, then the
  * best of REPS steps. Prints {@code train tok/s=<best> mean_tok/s=<all steps> cpu_ms_per_tok=<process CPU>}.
  *
- * <p>Usage: TrainBench MODEL THREADS ROWS SEQ RANK REPS [recompute] [qlora]
+ * <p>Usage: TrainModelBench MODEL THREADS ROWS SEQ RANK REPS [recompute] [qlora]
  */
-public final class TrainBench {
+public final class TrainModelBench {
     public static void main(String[] a) {
         Path model = Path.of(a[0]);
         int threads = Integer.parseInt(a[1]), rows = Integer.parseInt(a[2]), seq = Integer.parseInt(a[3]);
