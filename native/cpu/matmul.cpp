@@ -7,13 +7,15 @@
 // columns at a time, into a small float buffer that stays in cache (L1 for T <= 3, L2 otherwise),
 // with exactly the dequantize kernels' floats (blocks.h); register-tiled FMA micro-kernels then reuse
 // each decoded weight for every row of x. Activations stay float: the only error is float
-// accumulation. Prefill (T > 3) is compute-bound and runs near the FMA peak this way (faster than
-// int8 products on AVX2, which has no int8 dot instruction to beat two 8-wide FMAs per cycle).
+// accumulation. This serves f32 / f16 / bf16, every backward, and the portable build.
 //
-// Exception, measured: decoding (T <= 3) of the block types on AVX2. Decoding to floats costs about
-// one instruction per weight, which is slower than memory; there x is quantized to 8 bits per block
-// of 32 and weight blocks are multiplied in int8 as llama.cpp does (see forward_q8 below; NF4's
-// levels become int8 there too, see dot_nf4).
+// Exception, measured: the forward of the block types on AVX2. There x is quantized to 8 bits per
+// block of 32 and weight blocks are multiplied in int8 as llama.cpp does (NF4's levels become int8
+// too, see dot_nf4). Decoding (T <= 3, forward_q8): decoding to floats costs about one instruction
+// per weight, slower than memory. Prefill (T > 3, forward_q8_tiles): int8 panels and 4 x 4 int8
+// register tiles, ~20% faster than the float FMA tiles on Zen 3 (AVX2 has no int8 dot instruction:
+// vpmaddubsw + vpmaddwd per 32 weights and row of x cost about as much as four 8-wide FMAs; the
+// gain is in decoding the weights to int8 instead of float and in loading a quarter of the bytes).
 //
 // Forward: the dot-product form (both x and the panel are contiguous along C), a micro-tile of up to
 // 3 rows of x by 4 rows of W keeps 12 vector accumulators over a span of C, then reduces them
