@@ -97,10 +97,12 @@ void dequantize_nf4(const void *x, float *y, int64_t rows, int64_t C, int thread
 // layout above for nf4); C is a multiple of the type's block size (any C for f32/f16/bf16).
 //   matmul_forward_<type>:    y (T, OC) = x (T, C) . W^T           (y overwritten)
 //   matmul_backward_x_<type>: dx (T, C) = dy (T, OC) . W           (dx overwritten)
-// Float accumulation of the exactly dequantized weights, except matmul_forward for T <= 3 on AVX2
-// with the block types, which quantizes x to 8 bits per block of 32 and multiplies in int8
-// (llama.cpp's decoding scheme; error within x's rounding, about 1e-2 of the output's scale; NF4
-// also rounds its 16 levels to round(127 * level), about 2e-2 in all).
+// Float accumulation of the exactly dequantized weights (every backward; every forward on f32 /
+// f16 / bf16 and in the portable build), except matmul_forward on AVX2 with the block types (q8_0,
+// q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, nf4), for every T: it quantizes x to 8 bits per block
+// of 32 and multiplies in int8 (llama.cpp's scheme; error within x's rounding, about 1e-2 of the
+// output's scale; NF4 also rounds its 16 levels to round(127 * level), about 2e-2 in all).
+// (A fine-tune over a frozen quantized base gets this forward; its backward stays exact.)
 void matmul_forward_f32(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_backward_x_f32(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_forward_f16(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
