@@ -155,7 +155,7 @@ final class WordCounter {
     }
 
     /** Splits the valid UTF-8 runs of {@code b[start, end)} with the pattern; each invalid byte is a piece of its own. */
-    private static void countRange(byte[] b, int start, int end, Pretokenizer.Splitter splitter, WordTable table,
+    static void countRange(byte[] b, int start, int end, Pretokenizer.Splitter splitter, WordTable table,
                                    long[] stats) {
         int runStart = start, i = start;
         Encoder enc = new Encoder(table, stats);
