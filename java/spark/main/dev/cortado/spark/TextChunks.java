@@ -29,10 +29,28 @@ final class TextChunks {
     private TextChunks() {}
 
     /** A run of chunks of one file: chunk k is [ends[k-1], ends[k]) with ends[-1] = start; gz: the whole file. */
-    record Work(String path, long start, long[] ends, boolean gz) implements Serializable {
-        long bytes() {
-            return gz ? -1 : ends[ends.length - 1] - start;
+    static final class Work implements Serializable {  // a class, not a record: Spark's Kryo cannot build records
+        private String path;
+        private long start;
+        private long[] ends;
+        private boolean gz;
+
+        Work() {}
+
+        Work(String path, long start, long[] ends, boolean gz) {
+            this.path = path;
+            this.start = start;
+            this.ends = ends;
+            this.gz = gz;
         }
+
+        String path() { return path; }
+
+        long start() { return start; }
+
+        long[] ends() { return ends; }
+
+        boolean gz() { return gz; }
     }
 
     /** The work for one file: runs of up to {@code chunksPerTask} chunks. */
