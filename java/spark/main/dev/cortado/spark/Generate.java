@@ -73,11 +73,7 @@ public final class Generate implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL") String master;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Generate()).setExecutionExceptionHandler((e, cl, pr) -> {
-            if (!(e instanceof CortadoException)) throw e;
-            System.err.println("cortado: " + e.getMessage());
-            return 1;
-        }).execute(args));
+        SparkJobs.main(new Generate(), args);
     }
 
     @Override
@@ -87,7 +83,7 @@ public final class Generate implements Callable<Integer> {
             long rows = run(spark);
             System.out.printf(Locale.ROOT, "%s: %,d rows%n", out, rows);
         } finally {
-            if (master != null) spark.stop();
+            spark.stop();
         }
         return 0;
     }

@@ -30,6 +30,29 @@ final class SparkJobs {
         return b.getOrCreate();
     }
 
+    /**
+     * Runs a job's command line: a {@link CortadoException}, on the driver or inside a failed task,
+     * prints as one line {@code cortado: <message>} and exits 2, as the other commands do.
+     */
+    static void main(Object job, String[] args) {
+        int code = new picocli.CommandLine(job).setExecutionExceptionHandler((e, cl, pr) -> {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof CortadoException) {
+                    System.err.println("cortado: " + t.getMessage());
+                    return 2;
+                }
+            }
+            String m = String.valueOf(e.getMessage());
+            int cortado = m.indexOf("dev.cortado.CortadoException: ");  // a task's failure, as Spark words it
+            if (cortado >= 0) {
+                System.err.println("cortado: " + m.substring(cortado + 30).lines().findFirst().orElse(""));
+                return 2;
+            }
+            throw e;
+        }).execute(args);
+        System.exit(code);
+    }
+
     /** The driver's Hadoop settings as a plain map, to rebuild a {@link Configuration} on executors. */
     static final class HadoopConf implements Serializable {
         private final HashMap<String, String> entries = new HashMap<>();

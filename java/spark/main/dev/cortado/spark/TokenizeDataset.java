@@ -95,11 +95,7 @@ public final class TokenizeDataset implements Callable<Integer> {
     public record Summary(int shards, long documents, long tokens, Map<String, Double> tokensPerSecondByExecutor) {}
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TokenizeDataset()).setExecutionExceptionHandler((e, cl, pr) -> {
-            if (!(e instanceof CortadoException)) throw e;
-            System.err.println("cortado: " + e.getMessage());
-            return 1;
-        }).execute(args));
+        SparkJobs.main(new TokenizeDataset(), args);
     }
 
     @Override
@@ -111,7 +107,7 @@ public final class TokenizeDataset implements Callable<Integer> {
             s.tokensPerSecondByExecutor().forEach((e, tps) ->
                     System.out.printf(Locale.ROOT, "  executor %s: %,.0f tokens/s%n", e, tps));
         } finally {
-            if (master != null) spark.stop();
+            spark.stop();
         }
         return 0;
     }

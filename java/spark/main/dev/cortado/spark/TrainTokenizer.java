@@ -86,11 +86,7 @@ public final class TrainTokenizer implements Callable<Integer> {
                           double countSeconds, double mergeSeconds) {}
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TrainTokenizer()).setExecutionExceptionHandler((e, cl, pr) -> {
-            if (!(e instanceof CortadoException)) throw e;
-            System.err.println("cortado: " + e.getMessage());
-            return 1;
-        }).execute(args));
+        SparkJobs.main(new TrainTokenizer(), args);
     }
 
     @Override
@@ -105,7 +101,7 @@ public final class TrainTokenizer implements Callable<Integer> {
                         s.prunedWords(), s.prunedOccurrences(), s.pruneMinCount());
             System.out.printf(Locale.ROOT, "  time: counting %.2f s, merging %.2f s%n", s.countSeconds(), s.mergeSeconds());
         } finally {
-            if (master != null) spark.stop();
+            spark.stop();
         }
         return 0;
     }

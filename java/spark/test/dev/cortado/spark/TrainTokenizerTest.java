@@ -91,4 +91,17 @@ class TrainTokenizerTest {
         assertTrue(n.get("distinct_pieces").asLong() - n.get("pruned_pieces").asLong() <= 3000, summary);
         assertEquals(600, n.get("vocab_size").asInt());
     }
+
+    @Test
+    void aBadJsonLineFailsTheJobWithTheReason() throws Exception {
+        Path jsonl = tmp.resolve("bad.jsonl");
+        Files.writeString(jsonl, "{\"text\": \"fine\"}\n{\"text\": oops}\n");
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> spark(List.of(jsonl), "--vocab-size", "300"));
+        assertTrue(String.valueOf(e.getMessage()).contains("not valid JSON"), e.getMessage());
+        Path missing = tmp.resolve("nope.txt");
+        dev.cortado.CortadoException m = org.junit.jupiter.api.Assertions.assertThrows(dev.cortado.CortadoException.class,
+                () -> spark(List.of(missing), "--vocab-size", "300"));
+        assertTrue(m.getMessage().contains("nope.txt"), m.getMessage());
+    }
 }
