@@ -3,7 +3,7 @@
 # (each copy: lines shuffled, and a share of the words mutated per copy, so the vocabulary keeps growing),
 # runs `cortado spark train-tokenizer` with a capped heap, and checks the result against the single-machine
 # trainer on a smaller slice. Needs `make` and `mvn -B -ntp package -Pspark -DskipTests` first.
-# Env: SIZE_MB (1024), SLICE_MB (32), VOCAB (8000), MAX_WORDS (1000000), HEAP (1g), WORK (/tmp/cortado-spark-bench)
+# Env: SIZE_MB (1024), PARTS (how many of the ~88 MB part files to train on; default all), SLICE_MB (32), VOCAB (8000), MAX_WORDS (1000000), HEAP (1g), WORK (/tmp/cortado-spark-bench)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 size_mb="${SIZE_MB:-1024}"; slice_mb="${SLICE_MB:-32}"; vocab="${VOCAB:-8000}"
@@ -47,8 +47,10 @@ fi
 du -sh "$work/corpus"
 
 echo "== Spark, local[2], heap $heap, --max-words $max_words, vocab $vocab"
+inputs=$(ls "$work"/corpus/part-*.txt | head -n "${PARTS:-100000}")
+du -ch $inputs | tail -1
 /usr/bin/time -v env CORTADO_JAVA_OPTS="-Xmx$heap" "$here/tools/cortado" spark train-tokenizer --master 'local[2]' \
-  --input "$work/corpus" --out "$work/spark-out" --vocab-size "$vocab" --max-words "$max_words" \
+  --input $inputs --out "$work/spark-out" --vocab-size "$vocab" --max-words "$max_words" \
   2> "$work/spark-time.txt" | tee "$work/spark-stdout.txt"
 grep -E "Elapsed|Maximum resident" "$work/spark-time.txt"
 cat "$work/spark-out/summary.json"
