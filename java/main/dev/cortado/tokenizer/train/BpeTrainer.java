@@ -100,6 +100,21 @@ public final class BpeTrainer {
                     maxMerges, options.minFrequency() > 1 ? " seen " + options.minFrequency() + " times" : ""));
         long t2 = System.nanoTime();
 
+        TrainedTokenizer tok = tokenizer(keys, options.specialTokens(), pretokenizer);
+
+        long heldOutTokens = heldOutTokens(counts.heldOut(), keys);
+        long t3 = System.nanoTime();
+        TrainSummary s = new TrainSummary(tok.vocabSize(), keys.length, options.specialTokens().size(),
+                options.pattern(), files.size(), counts.documents(), inputBytes, counts.trainingBytes(), counts.pieces(),
+                counts.words().size(), counts.invalidUtf8Bytes(), counts.prunedWords(), counts.prunedOccurrences(),
+                counts.pruneMinCount(), counts.heldOutBytes(), heldOutTokens,
+                heldOutTokens == 0 ? Double.NaN : (double) counts.heldOutBytes() / heldOutTokens,
+                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t0) / 1e9, peakRss(), options.threads());
+        return new Result(tok, s);
+    }
+
+    /** The tokenizer of a merge list: bytes 0-255, then one token per merge, then the special tokens. */
+    private static TrainedTokenizer tokenizer(long[] keys, List<String> specialTokens, Pretokenizer pretokenizer) {
         int[][] merges = new int[keys.length][];
         byte[][] tokenBytes = new byte[256 + keys.length][];
         for (int b = 0; b < 256; b++) tokenBytes[b] = new byte[] {(byte) b};
@@ -111,17 +126,22 @@ public final class BpeTrainer {
             System.arraycopy(y, 0, z, x.length, y.length);
             tokenBytes[256 + i] = z;
         }
-        TrainedTokenizer tok = new TrainedTokenizer(merges, tokenBytes, options.specialTokens(), pretokenizer);
+        return new TrainedTokenizer(merges, tokenBytes, specialTokens, pretokenizer);
+    }
 
-        long heldOutTokens = heldOutTokens(counts.heldOut(), keys);
-        long t3 = System.nanoTime();
-        TrainSummary s = new TrainSummary(tok.vocabSize(), keys.length, options.specialTokens().size(),
-                options.pattern(), files.size(), counts.documents(), inputBytes, counts.trainingBytes(), counts.pieces(),
-                counts.words().size(), counts.invalidUtf8Bytes(), counts.prunedWords(), counts.prunedOccurrences(),
-                counts.pruneMinCount(), counts.heldOutBytes(), heldOutTokens,
-                heldOutTokens == 0 ? Double.NaN : (double) counts.heldOutBytes() / heldOutTokens,
-                (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t0) / 1e9, peakRss(), options.threads());
-        return new Result(tok, s);
+    /**
+     * The merge loop alone, over pieces counted elsewhere (e.g. by {@link PieceCounter}s on a cluster
+     * and summed): with the counts the single-machine trainer would have found, the result is the
+     * tokenizer {@link #train} makes. {@code onMerge} hears each merge's pair count.
+     */
+    public static TrainedTokenizer mergeCounted(PieceCounter counts, int vocabSize, long minFrequency,
+                                                int maxTokenLength, List<String> specialTokens, String pattern,
+                                                java.util.function.IntConsumer onMerge) {
+        validate(new TrainOptions(List.of(Path.of(".")), vocabSize, minFrequency, specialTokens, pattern,
+                maxTokenLength, "text", 1, 0, 0, Long.MAX_VALUE));
+        int maxMerges = vocabSize - 256 - specialTokens.size();
+        long[] keys = new BpeMerger(counts.table()).run(maxMerges, minFrequency, maxTokenLength, onMerge);
+        return tokenizer(keys, specialTokens, Patterns.forName(pattern));
     }
 
     private static long heldOutTokens(WordTable heldOut, long[] merges) {

@@ -27,7 +27,8 @@ import java.util.zip.GZIPInputStream;
  * cut points depend only on the bytes, so the chunks are the same on every run.
  */
 public final class CorpusReader {
-    static final int CHUNK_BYTES = 1 << 20;
+    /** Text files are cut into chunks of at most this many bytes (pieces never cross a cut). */
+    public static final int CHUNK_BYTES = 1 << 20;
 
     private final String jsonlField;
     private final ObjectMapper mapper = new ObjectMapper();
@@ -126,8 +127,12 @@ public final class CorpusReader {
         }
     }
 
-    /** After a newline followed by a non-space byte, else after any newline, else at a UTF-8 character start. */
-    static int cutPoint(byte[] b, int n) {
+    /**
+     * Where a full chunk buffer {@code b[0, n)} of a text file is cut: after a newline followed by a
+     * non-space byte, else after any newline, else at a UTF-8 character start. Public so that a reader
+     * elsewhere (the Spark trainer) cuts a file exactly where this one does.
+     */
+    public static int cutPoint(byte[] b, int n) {
         int floor = n / 2;
         for (int i = n - 2; i >= floor; i--) {
             if (b[i] == '\n' && !isSpace(b[i + 1])) return i + 1;

@@ -170,13 +170,26 @@ public final class TrainedTokenizerWriter {
     }
 
     private static void writeJson(Path p, ObjectNode node) {
-        AtomicFile.writeStream(p, out -> {
-            JsonGenerator g = MAPPER.getFactory().createGenerator(out);
-            g.useDefaultPrettyPrinter();
-            MAPPER.writeTree(g, node);
-            g.flush();
-            out.write('\n');
-        });
+        AtomicFile.writeStream(p, out -> writeJson(out, node));
+    }
+
+    private static void writeJson(java.io.OutputStream out, ObjectNode node) throws IOException {
+        JsonGenerator g = MAPPER.getFactory().createGenerator(out);
+        g.useDefaultPrettyPrinter();
+        MAPPER.writeTree(g, node);
+        g.flush();
+        out.write('\n');
+    }
+
+    /** The bytes of tokenizer.json exactly as {@link #commit} writes them, for writers to other file systems. */
+    public static byte[] tokenizerJsonBytes(TrainedTokenizer t) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            writeJson(out, tokenizerJson(t));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -138,14 +138,15 @@ final class WordCounter {
         WordTable words = new WordTable(1 << 14), held = new WordTable(256);
         int[] h = heldOutRange(c);
         long[] stats = new long[2];  // pieces, invalid
+        Pretokenizer.ByteSplitter bytes = pretokenizer.byteSplitter();
         int start = 0;
         for (int d = 0; d < c.docCount(); d++) {
             int end = c.docEnds()[d];
-            if (start < Math.min(end, h[0])) countRange(c.data(), start, Math.min(end, h[0]), splitter, words, stats);
-            if (Math.max(start, h[1]) < end) countRange(c.data(), Math.max(start, h[1]), end, splitter, words, stats);
+            if (start < Math.min(end, h[0])) countRange(c.data(), start, Math.min(end, h[0]), splitter, bytes, words, stats);
+            if (Math.max(start, h[1]) < end) countRange(c.data(), Math.max(start, h[1]), end, splitter, bytes, words, stats);
             long piecesBefore = stats[0];
             int hs = Math.max(start, h[0]), he = Math.min(end, h[1]);
-            if (hs < he) countRange(c.data(), hs, he, splitter, held, stats);
+            if (hs < he) countRange(c.data(), hs, he, splitter, bytes, held, stats);
             stats[0] = piecesBefore;  // held-out pieces are not training pieces
             start = end;
         }
@@ -155,8 +156,8 @@ final class WordCounter {
     }
 
     /** Splits the valid UTF-8 runs of {@code b[start, end)} with the pattern; each invalid byte is a piece of its own. */
-    private void countRange(byte[] b, int start, int end, Pretokenizer.Splitter splitter, WordTable table,
-                            long[] stats) {
+    static void countRange(byte[] b, int start, int end, Pretokenizer.Splitter splitter, Pretokenizer.ByteSplitter bytes,
+                           WordTable table, long[] stats) {
         int runStart = start, i = start;
         Encoder enc = new Encoder(table, stats);
         while (i < end) {
@@ -169,19 +170,18 @@ final class WordCounter {
                 i += n;
                 continue;
             }
-            if (i > runStart) splitValid(b, runStart, i, splitter, enc, table, stats);
+            if (i > runStart) splitValid(b, runStart, i, splitter, bytes, enc, table, stats);
             table.add(b, i, 1, 1);
             stats[0]++;
             stats[1]++;
             runStart = ++i;
         }
-        if (end > runStart) splitValid(b, runStart, end, splitter, enc, table, stats);
+        if (end > runStart) splitValid(b, runStart, end, splitter, bytes, enc, table, stats);
     }
 
     /** Counts the pieces of the valid UTF-8 run {@code b[start, end)}: on the bytes when the pattern has a scanner. */
-    private void splitValid(byte[] b, int start, int end, Pretokenizer.Splitter splitter, Encoder enc, WordTable table,
-                            long[] stats) {
-        Pretokenizer.ByteSplitter bytes = pretokenizer.byteSplitter();
+    private static void splitValid(byte[] b, int start, int end, Pretokenizer.Splitter splitter,
+                                   Pretokenizer.ByteSplitter bytes, Encoder enc, WordTable table, long[] stats) {
         if (bytes == null) {
             splitter.split(new String(b, start, end - start, StandardCharsets.UTF_8), enc);
             return;
