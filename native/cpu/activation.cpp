@@ -1,5 +1,5 @@
 // Element-wise ops of the transformer: SwiGLU, softmax, residual add, bias add. Compiled once per
-// ISA (see Makefile). Backward twins sit beside each forward later (llm.c style).
+// ISA (see Makefile). Backward twins sit beside their forwards (llm.c style).
 #include <math.h>
 
 #include "common.h"
@@ -19,6 +19,23 @@ void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t 
         for (int64_t i = i0; i < i1; i++) {
             float g = gate[i];
             out[i] = g * (1.0f / (1.0f + expf(-g))) * up[i];
+        }
+    }
+}
+
+// The gradient of swiglu_forward_f32: with s = sigmoid(gate),
+//   dgate (n) = dout * up * s * (1 + gate * (1 - s)),   dup (n) = dout * gate * s   (both overwritten).
+// Element-wise: dgate may be dout or gate, dup may be dout or up (each element is read before written).
+void swiglu_backward_f32(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int64_t n,
+                         int threads) {
+#pragma omp parallel for num_threads(threads_for(n, 1 << 15, threads)) schedule(static)
+    for (int64_t i0 = 0; i0 < n; i0 += 4096) {
+        int64_t i1 = i0 + 4096 < n ? i0 + 4096 : n;
+        for (int64_t i = i0; i < i1; i++) {
+            const float g = gate[i], u = up[i], d = dout[i];
+            const float s = 1.0f / (1.0f + expf(-g));
+            dgate[i] = d * u * (s * (1.0f + g * (1.0f - s)));
+            dup[i] = d * (g * s);
         }
     }
 }
@@ -57,6 +74,18 @@ void add_f32(float *out, const float *a, const float *b, int64_t n, int threads)
 void bias_add_forward_f32(float *y, const float *b, int64_t T, int64_t C, int threads) {
 #pragma omp parallel for num_threads(threads_for(T * C, 1 << 16, threads)) schedule(static)
     for (int64_t t = 0; t < T; t++) axpy(y + t * C, 1.0f, b, C);
+}
+
+// db (C) += sum over t of dy (T, C) — the gradient of bias_add_forward_f32. Parallel over fixed blocks
+// of columns, each summing t in order (results do not depend on the thread count).
+void bias_backward_f32(float *db, const float *dy, int64_t T, int64_t C, int threads) {
+    const int64_t CB = 256;
+    const int64_t blocks = (C + CB - 1) / CB;
+#pragma omp parallel for num_threads(threads_for(T * C, 1 << 16, threads)) schedule(static)
+    for (int64_t b = 0; b < blocks; b++) {
+        const int64_t c0 = b * CB, cn = c0 + CB < C ? CB : C - c0;
+        for (int64_t t = 0; t < T; t++) axpy(db + c0, 1.0f, dy + t * C + c0, cn);
+    }
 }
 
 }  // namespace CORTADO_NS

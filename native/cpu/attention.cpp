@@ -4,6 +4,7 @@
 // tokens (T, KVH, D) are one contiguous block at position pos that the K/V projections write into
 // directly; keys are stored after RoPE. Query head h reads KV head h / (H / KVH).
 #include <math.h>
+#include <string.h>
 
 #include <vector>
 
@@ -112,6 +113,87 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
                 float inv = 1.0f / sum[r];
                 for (int64_t d = 0; d < D; d++) o[d] = a[d] * inv;
                 if (lse) lse[t * H + h] = mx[r] + logf(sum[r]);
+            }
+        }
+    }
+}
+
+// The backward of attention_forward_f32 at pos 0 (training: one sequence of T tokens, keys s <= t),
+// flash-attention-2 style from the saved lse (the natural log-sum-exp of the scaled scores), so the
+// (T, T) probabilities are never stored. With sc = 1/sqrt(D), per row (t, h) and key s of KV head g:
+//   Drow = dout·out;  p = exp(q·k_s sc - lse);  dv_s += p dout;  dp = dout·v_s;  ds = p (dp - Drow);
+//   dq += ds sc k_s;  dk_s += ds sc q.
+// q, out, dout (T, H, D); k, v (T, KVH, D); lse (T, H). Writes dq (T, H, D), dk, dv (T, KVH, D).
+//
+// Determinism without atomics: two passes, each output row owned by one work item. Pass 1 walks
+// (KV head, block of queries) and sums dq over keys in order; pass 2 walks (KV head, block of keys)
+// and sums dk, dv over (query, head) in order. p and dp are computed twice (same code, same values):
+// about 7 instead of 5 D-long vector ops per (query, key) pair, in exchange for results that are
+// bit-identical for any thread count.
+void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
+                            const float *v, const float *out, const float *lse, int64_t T, int64_t H, int64_t KVH,
+                            int64_t D, int threads) {
+    const float sc = 1.0f / sqrtf((float)D);
+    const int64_t group = H / KVH;
+    const int64_t kvstride = KVH * D;
+    const int nt = threads_for(H * D * T, 1 << 10, threads);  // ~ H D T^2 / 2 work, kept from overflowing
+    std::vector<float> drow((size_t)(T * H));
+#pragma omp parallel for num_threads(threads_for(T * H * D, 1 << 15, threads)) schedule(static)
+    for (int64_t i = 0; i < T * H; i++) drow[(size_t)i] = dot(dout + i * D, out + i * D, D);
+
+    // pass 1: dq; items (KV head g, BQ queries), keys in tiles of BK
+    const int64_t qblocks = (T + BQ - 1) / BQ;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int64_t it = 0; it < KVH * qblocks; it++) {
+        // the longest rows (last query blocks) first: better balance under the dynamic schedule
+        const int64_t g = it % KVH, t0 = (qblocks - 1 - it / KVH) * BQ;
+        const int64_t t1 = t0 + BQ < T ? t0 + BQ : T;
+        for (int64_t t = t0; t < t1; t++)
+            for (int64_t h = g * group; h < (g + 1) * group; h++) memset(dq + (t * H + h) * D, 0, (size_t)D * sizeof(float));
+        for (int64_t j0 = 0; j0 < t1; j0 += BK) {
+            for (int64_t t = t0; t < t1; t++) {
+                if (j0 > t) continue;
+                const int64_t j1 = j0 + BK < t + 1 ? j0 + BK : t + 1;
+                for (int64_t h = g * group; h < (g + 1) * group; h++) {
+                    const int64_t r = t * H + h;
+                    const float *qr = q + r * D, *dr = dout + r * D;
+                    const float L = lse[r], Dr = drow[(size_t)r];
+                    float *dqr = dq + r * D;
+                    for (int64_t j = j0; j < j1; j++) {
+                        const float *kj = k + j * kvstride + g * D;
+                        const float p = expf(dot(qr, kj, D) * sc - L);
+                        const float dp = dot(dr, v + j * kvstride + g * D, D);
+                        axpy(dqr, p * (dp - Dr) * sc, kj, D);
+                    }
+                }
+            }
+        }
+    }
+
+    // pass 2: dk, dv; items (KV head g, BKB keys), queries t >= first key in order
+    const int64_t BKB = 16;
+    const int64_t kblocks = (T + BKB - 1) / BKB;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int64_t it = 0; it < KVH * kblocks; it++) {
+        const int64_t g = it % KVH, s0 = (it / KVH) * BKB;  // the first key blocks see the most queries
+        const int64_t s1 = s0 + BKB < T ? s0 + BKB : T;
+        for (int64_t s = s0; s < s1; s++) {
+            memset(dk + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
+            memset(dv + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
+        }
+        for (int64_t t = s0; t < T; t++) {
+            const int64_t se = s1 < t + 1 ? s1 : t + 1;  // keys of the block that query t sees
+            for (int64_t h = g * group; h < (g + 1) * group; h++) {
+                const int64_t r = t * H + h;
+                const float *qr = q + r * D, *dr = dout + r * D;
+                const float L = lse[r], Dr = drow[(size_t)r];
+                for (int64_t s = s0; s < se; s++) {
+                    const float *ks = k + s * kvstride + g * D, *vs = v + s * kvstride + g * D;
+                    const float p = expf(dot(qr, ks, D) * sc - L);
+                    const float dp = dot(dr, vs, D);
+                    axpy(dv + s * kvstride + g * D, p, dr, D);
+                    axpy(dk + s * kvstride + g * D, p * (dp - Dr) * sc, qr, D);
+                }
             }
         }
     }

@@ -134,4 +134,46 @@ void matmul_backward_x_q6_k(const void *w, const float *dy, float *dx, int64_t T
 void matmul_forward_nf4(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_nf4(w, x, y, T, C, OC, t)); }
 void matmul_backward_x_nf4(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_backward_x_nf4(w, dy, dx, T, C, OC, t)); }
 
+// ---- training ----
+void matmul_backward_w_f32(float *dw, const float *dy, const float *x, int64_t T, int64_t C, int64_t OC, int t) {
+    DISPATCH(matmul_backward_w_f32(dw, dy, x, T, C, OC, t));
+}
+void rmsnorm_backward_f32(float *dx, float *dw, const float *dout, const float *x, const float *w, const float *rstd,
+                          int64_t T, int64_t C, int t) {
+    DISPATCH(rmsnorm_backward_f32(dx, dw, dout, x, w, rstd, T, C, t));
+}
+void rope_backward_f32(float *d, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta, float freq_scale,
+                       const float *freq_factors, int neox, int t) {
+    DISPATCH(rope_backward_f32(d, pos, T, H, D, theta, freq_scale, freq_factors, neox, t));
+}
+void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
+                            const float *v, const float *out, const float *lse, int64_t T, int64_t H, int64_t KVH,
+                            int64_t D, int t) {
+    DISPATCH(attention_backward_f32(dq, dk, dv, dout, q, k, v, out, lse, T, H, KVH, D, t));
+}
+void swiglu_backward_f32(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int64_t n, int t) {
+    DISPATCH(swiglu_backward_f32(dgate, dup, dout, gate, up, n, t));
+}
+void bias_backward_f32(float *db, const float *dy, int64_t T, int64_t C, int t) { DISPATCH(bias_backward_f32(db, dy, T, C, t)); }
+void embedding_backward_f32(float *dtable, const float *dout, const int32_t *tokens, int64_t T, int64_t C, int64_t V, int t) {
+    DISPATCH(embedding_backward_f32(dtable, dout, tokens, T, C, V, t));
+}
+double cross_entropy_forward_backward_f32(float *losses, float *logits, const int32_t *targets, const float *mask,
+                                          int64_t T, int64_t V, float grad_scale, int t) {
+    if (current_isa == CORTADO_ISA_AVX2)
+        return cortado_avx2::cross_entropy_forward_backward_f32(losses, logits, targets, mask, T, V, grad_scale, t);
+    return cortado_generic::cross_entropy_forward_backward_f32(losses, logits, targets, mask, T, V, grad_scale, t);
+}
+void adamw_f32(float *param, const float *grad, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
+               float eps, float weight_decay, int64_t step, int t) {
+    DISPATCH(adamw_f32(param, grad, m, v, n, lr, beta1, beta2, eps, weight_decay, step, t));
+}
+double sum_squares_f32(const float *x, int64_t n, int t) {
+    if (current_isa == CORTADO_ISA_AVX2) return cortado_avx2::sum_squares_f32(x, n, t);
+    return cortado_generic::sum_squares_f32(x, n, t);
+}
+void scale_f32(float *x, float s, int64_t n, int t) { DISPATCH(scale_f32(x, s, n, t)); }
+void zero_f32(float *x, int64_t n, int t) { DISPATCH(zero_f32(x, n, t)); }
+// ---- end training ----
+
 }  // extern "C"

@@ -61,4 +61,27 @@ void matmul_backward_x_q6_k(const void *w, const float *dy, float *dx, int64_t T
 void matmul_forward_nf4(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_backward_x_nf4(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
 
+// ---- training (backward twins beside their forwards; loss.cpp, optim.cpp) ----
+void matmul_backward_w_f32(float *dw, const float *dy, const float *x, int64_t T, int64_t C, int64_t OC, int threads);
+void rmsnorm_backward_f32(float *dx, float *dw, const float *dout, const float *x, const float *w, const float *rstd,
+                          int64_t T, int64_t C, int threads);
+void rope_backward_f32(float *d, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta, float freq_scale,
+                       const float *freq_factors, int neox, int threads);
+void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
+                            const float *v, const float *out, const float *lse, int64_t T, int64_t H, int64_t KVH,
+                            int64_t D, int threads);
+void swiglu_backward_f32(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int64_t n,
+                         int threads);
+void bias_backward_f32(float *db, const float *dy, int64_t T, int64_t C, int threads);
+void embedding_backward_f32(float *dtable, const float *dout, const int32_t *tokens, int64_t T, int64_t C, int64_t V,
+                            int threads);
+double cross_entropy_forward_backward_f32(float *losses, float *logits, const int32_t *targets, const float *mask,
+                                          int64_t T, int64_t V, float grad_scale, int threads);
+void adamw_f32(float *param, const float *grad, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
+               float eps, float weight_decay, int64_t step, int threads);
+double sum_squares_f32(const float *x, int64_t n, int threads);
+void scale_f32(float *x, float s, int64_t n, int threads);
+void zero_f32(float *x, int64_t n, int threads);
+// ---- end training ----
+
 }  // namespace CORTADO_NS

@@ -656,6 +656,102 @@ void backward_x(const void *wv, const float *dy, float *dx, int64_t T, int64_t C
     }
 }
 
+// ---- weight gradient micro-kernel: dw[i][c] += sum_t dy[t][i] * x[t][c], i < M, c < width <= 8 * V --
+// The outer-product form again: broadcast dy, stream rows of x (contiguous along C). Each element of
+// dw sums over t in ascending order inside one call, so results never depend on the thread count.
+
+template <int M, int V>
+void bww_micro(const float *dy, int64_t ldy, const float *x, int64_t ldx, int64_t tn, float *dw, int64_t ldw, int64_t width) {
+#if defined(__AVX2__)
+    __m256 acc[M][V];
+    CORTADO_UNROLL for (int i = 0; i < M; i++)
+        CORTADO_UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+    if (width == 8 * V) {
+        for (int64_t t = 0; t < tn; t++) {
+            __m256 xv[V];
+            CORTADO_UNROLL for (int v = 0; v < V; v++) xv[v] = _mm256_loadu_ps(x + t * ldx + 8 * v);
+            CORTADO_UNROLL for (int i = 0; i < M; i++) {
+                const __m256 d = _mm256_broadcast_ss(dy + t * ldy + i);
+                CORTADO_UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(d, xv[v], acc[i][v]);
+            }
+        }
+    } else {  // the last columns of x: masked loads, x must not be read past its row
+        __m256i mask[V];
+        CORTADO_UNROLL for (int v = 0; v < V; v++) {
+            const int64_t r = width - 8 * v;
+            mask[v] = r >= 8 ? _mm256_set1_epi32(-1) : r <= 0 ? _mm256_setzero_si256() : tail_mask(r);
+        }
+        for (int64_t t = 0; t < tn; t++) {
+            __m256 xv[V];
+            CORTADO_UNROLL for (int v = 0; v < V; v++) xv[v] = _mm256_maskload_ps(x + t * ldx + 8 * v, mask[v]);
+            CORTADO_UNROLL for (int i = 0; i < M; i++) {
+                const __m256 d = _mm256_broadcast_ss(dy + t * ldy + i);
+                CORTADO_UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(d, xv[v], acc[i][v]);
+            }
+        }
+    }
+    CORTADO_UNROLL for (int i = 0; i < M; i++) {
+        float *d = dw + i * ldw;
+        CORTADO_UNROLL for (int v = 0; v < V; v++) {
+            const int64_t c = 8 * v;
+            if (c + 8 <= width) {
+                _mm256_storeu_ps(d + c, _mm256_add_ps(_mm256_loadu_ps(d + c), acc[i][v]));
+            } else if (c < width) {
+                const __m256i mask = tail_mask(width - c);
+                _mm256_maskstore_ps(d + c, mask, _mm256_add_ps(_mm256_maskload_ps(d + c, mask), acc[i][v]));
+            }
+        }
+    }
+#else
+    float acc[M][8 * V] = {};
+    for (int64_t t = 0; t < tn; t++)
+        CORTADO_UNROLL for (int i = 0; i < M; i++) {
+            const float d = dy[t * ldy + i];
+            for (int64_t c = 0; c < width; c++) acc[i][c] += d * x[t * ldx + c];
+        }
+    CORTADO_UNROLL for (int i = 0; i < M; i++)
+        for (int64_t c = 0; c < width; c++) dw[i * ldw + c] += acc[i][c];
+#endif
+}
+
+using BwwMicro = void (*)(const float *, int64_t, const float *, int64_t, int64_t, float *, int64_t, int64_t);
+const BwwMicro BWW_MICRO[4][3] = {
+    {bww_micro<1, 1>, bww_micro<1, 2>, bww_micro<1, 3>},
+    {bww_micro<2, 1>, bww_micro<2, 2>, bww_micro<2, 3>},
+    {bww_micro<3, 1>, bww_micro<3, 2>, bww_micro<3, 3>},
+    {bww_micro<4, 1>, bww_micro<4, 2>, bww_micro<4, 3>},
+};
+
+// Work items of the weight gradient: OBW rows of dw x CBW columns, all of T in chunks of TBW
+// (fixed sizes: the sums, chunk by chunk, are the same for any thread count).
+constexpr int64_t OBW = 32, CBW = 192, TBW = 256;
+
+}  // namespace
+
+// dw (OC, C) += dy (T, OC)^T . x (T, C) — the weight gradient of y = x . W^T (f32 weights,
+// LoRA adapters, full training). Parallel over tiles of dw: each element has one owner.
+void matmul_backward_w_f32(float *dw, const float *dy, const float *x, int64_t T, int64_t C, int64_t OC, int threads) {
+    const int64_t n_o = (OC + OBW - 1) / OBW, n_c = (C + CBW - 1) / CBW, tiles = n_o * n_c;
+    const int nt = (int)std::min<int64_t>(threads_for(T * C * OC, 1 << 18, threads), tiles);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t tile = 0; tile < tiles; tile++) {
+        const int64_t o0 = (tile / n_c) * OBW, c0 = (tile % n_c) * CBW;
+        const int64_t o1 = std::min(OC, o0 + OBW), c1 = std::min(C, c0 + CBW);
+        for (int64_t t0 = 0; t0 < T; t0 += TBW) {
+            const int64_t tn = std::min(TBW, T - t0);
+            for (int64_t c = c0; c < c1; c += 24) {
+                const int64_t width = std::min<int64_t>(24, c1 - c);
+                for (int64_t o = o0; o < o1; o += 4) {
+                    const int m = (int)std::min<int64_t>(4, o1 - o);
+                    BWW_MICRO[m - 1][(width + 7) / 8 - 1](dy + t0 * OC + o, OC, x + t0 * C + c, C, tn, dw + o * C + c, C, width);
+                }
+            }
+        }
+    }
+}
+
+namespace {
+
 // The types with int8 dots (AVX2): the block decoder for T > 3 and backward, the dot for T <= 3.
 #if defined(__AVX2__)
 template <int QKV, int BYTES, void (*BLOCK)(const uint8_t *, float *), float (*DOT)(const uint8_t *, int64_t, const XQ8 &)>

@@ -33,6 +33,61 @@ void rmsnorm_forward_f32(float *out, float *rstd, const float *x, const float *w
     }
 }
 
+// The gradient of rmsnorm_forward_f32: with r = rstd[t] (as the forward saved it) and g = w * dout,
+//   dx (T, C) += r * g - x * r^3 / C * sum_i(g_i x_i),   dw (C) += sum_t dout * x * r  (dw nullable).
+// dx must not alias the inputs. dx is parallel over rows, dw over fixed blocks of columns; every
+// element has one owner and a fixed order of summation (results do not depend on the thread count).
+void rmsnorm_backward_f32(float *dx, float *dw, const float *dout, const float *x, const float *w, const float *rstd,
+                          int64_t T, int64_t C, int threads) {
+#pragma omp parallel for num_threads(threads_for(T * C, 1 << 15, threads)) schedule(static)
+    for (int64_t t = 0; t < T; t++) {
+        const float *xt = x + t * C, *gt = dout + t * C;
+        float *dt = dx + t * C;
+        const float r = rstd[t];
+        int64_t i = 0;
+        float s = 0.0f;
+#if defined(__AVX2__) && defined(__FMA__)
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        for (; i + 16 <= C; i += 16) {
+            s0 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(gt + i)), _mm256_loadu_ps(xt + i), s0);
+            s1 = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(gt + i + 8)), _mm256_loadu_ps(xt + i + 8), s1);
+        }
+        s = hsum256(_mm256_add_ps(s0, s1));
+#endif
+        for (; i < C; i++) s += w[i] * gt[i] * xt[i];
+        const float coef = r * r * r * s / (float)C;
+        i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+        const __m256 vr = _mm256_set1_ps(r), vc = _mm256_set1_ps(-coef);
+        for (; i + 8 <= C; i += 8) {
+            __m256 g = _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(gt + i)), vr);
+            __m256 d = _mm256_fmadd_ps(vc, _mm256_loadu_ps(xt + i), g);
+            _mm256_storeu_ps(dt + i, _mm256_add_ps(_mm256_loadu_ps(dt + i), d));
+        }
+#endif
+        for (; i < C; i++) dt[i] += w[i] * gt[i] * r - coef * xt[i];
+    }
+    if (!dw) return;
+    const int64_t CB = 64;  // columns per block (a multiple of 8: the vector/scalar split is fixed)
+    const int64_t blocks = (C + CB - 1) / CB;
+#pragma omp parallel for num_threads(threads_for(T * C, 1 << 15, threads)) schedule(static)
+    for (int64_t b = 0; b < blocks; b++) {
+        const int64_t c0 = b * CB, c1 = c0 + CB < C ? c0 + CB : C;
+        for (int64_t t = 0; t < T; t++) {
+            const float r = rstd[t];
+            const float *xt = x + t * C, *gt = dout + t * C;
+            int64_t i = c0;
+#if defined(__AVX2__) && defined(__FMA__)
+            const __m256 vr = _mm256_set1_ps(r);
+            for (; i + 8 <= c1; i += 8)
+                _mm256_storeu_ps(dw + i, _mm256_fmadd_ps(_mm256_mul_ps(_mm256_loadu_ps(gt + i), vr), _mm256_loadu_ps(xt + i),
+                                                         _mm256_loadu_ps(dw + i)));
+#endif
+            for (; i < c1; i++) dw[i] += gt[i] * r * xt[i];
+        }
+    }
+}
+
 // out (T, C) = (x - mean) / sqrt(var + eps) * w (C) + b (C) (b nullable); mean, rstd (T)
 // nullable. out may equal x.
 void layernorm_forward_f32(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b,

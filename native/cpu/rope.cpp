@@ -46,4 +46,12 @@ void rope_forward_f32(float *x, const int32_t *pos, int64_t T, int64_t H, int64_
     }
 }
 
+// The gradient of rope_forward_f32 in place on d (T, H, D), same arguments: the rotation is
+// orthogonal, so its transpose is the rotation by the negated angle (freq_scale negated turns
+// every angle pos * freq * freq_scale into exactly its negative: cos equal, sin negated).
+void rope_backward_f32(float *d, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta,
+                       float freq_scale, const float *freq_factors, int neox, int threads) {
+    rope_forward_f32(d, pos, T, H, D, theta, -freq_scale, freq_factors, neox, threads);
+}
+
 }  // namespace CORTADO_NS

@@ -126,6 +126,51 @@ void matmul_backward_x_q6_k(const void *w, const float *dy, float *dx, int64_t T
 void matmul_forward_nf4(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_backward_x_nf4(const void *w, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads);
 
+// ---- training: backward twins, loss, optimizer (matmul.cpp, norm.cpp, rope.cpp, attention.cpp,
+// activation.cpp, loss.cpp, optim.cpp) ---------------------------------------------------------
+// Deterministic: every output element has one owner thread and a fixed order of summation, so
+// results are bit-identical run to run and for any thread count. "+=" kernels accumulate.
+// dw (OC, C) += dy (T, OC)ᵀ · x (T, C): the weight gradient of y = x · Wᵀ (f32).
+void matmul_backward_w_f32(float *dw, const float *dy, const float *x, int64_t T, int64_t C, int64_t OC, int threads);
+// out = x * rstd * w: dx (T, C) += rstd·(w∘dout) − x·rstd³/C·Σ(w∘dout∘x); dw (C) += Σ_t dout∘x·rstd
+// (dw nullable); dout, x (T, C); w (C); rstd (T) as rmsnorm_forward_f32 saved it. dx aliases nothing.
+void rmsnorm_backward_f32(float *dx, float *dw, const float *dout, const float *x, const float *w, const float *rstd,
+                          int64_t T, int64_t C, int threads);
+// d (T, H, D) in place: the gradient through rope_forward_f32 with the same arguments (the inverse rotation).
+void rope_backward_f32(float *d, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta, float freq_scale,
+                       const float *freq_factors, int neox, int threads);
+// Causal GQA attention backward for T tokens at positions 0..T-1 (token t sees keys s <= t):
+// q, out, dout (T, H, D); k, v (T, KVH, D); lse (T, H) the natural log-sum-exp of the scaled scores
+// q·k/sqrt(D) as attention_forward_f32 (pos 0) wrote it. Writes (overwrites) dq (T, H, D), dk, dv (T, KVH, D).
+void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
+                            const float *v, const float *out, const float *lse, int64_t T, int64_t H, int64_t KVH,
+                            int64_t D, int threads);
+// out = silu(gate) * up: dgate (n) = dout·up·s·(1 + gate·(1 − s)), s = sigmoid(gate); dup (n) = dout·silu(gate)
+// (both overwritten; dgate may be dout or gate, dup may be dout or up).
+void swiglu_backward_f32(float *dgate, float *dup, const float *dout, const float *gate, const float *up, int64_t n,
+                         int threads);
+// db (C) += Σ_t dy (T, C).
+void bias_backward_f32(float *db, const float *dy, int64_t T, int64_t C, int threads);
+// dtable (V, C): row tokens[t] += dout (T, C) row t; tokens (T) in [0, V).
+void embedding_backward_f32(float *dtable, const float *dout, const int32_t *tokens, int64_t T, int64_t C, int64_t V,
+                            int threads);
+// Softmax cross-entropy fused with its backward: losses (T) = mask[t] > 0 ? logsumexp(logits[t]) − logits[t][targets[t]]
+// : 0; logits (T, V) := (softmax − onehot(target)) · mask[t] · grad_scale (rows with mask <= 0: 0). mask (T)
+// nullable (all ones); targets (T) in [0, V) where mask > 0. Returns Σ losses (double).
+double cross_entropy_forward_backward_f32(float *losses, float *logits, const int32_t *targets, const float *mask,
+                                          int64_t T, int64_t V, float grad_scale, int threads);
+// AdamW on n floats, step >= 1: m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²;
+// p −= lr·(m/(1−b1^step) / (sqrt(v/(1−b2^step)) + eps) + wd·p).
+void adamw_f32(float *param, const float *grad, float *m, float *v, int64_t n, float lr, float beta1, float beta2,
+               float eps, float weight_decay, int64_t step, int threads);
+// Σ x (n)² in double.
+double sum_squares_f32(const float *x, int64_t n, int threads);
+// x (n) *= s.
+void scale_f32(float *x, float s, int64_t n, int threads);
+// x (n) = 0.
+void zero_f32(float *x, int64_t n, int threads);
+// ---- end training ----
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,9 @@ public interface Progress {
     /** A line for the user that does not disturb the bar. */
     default void note(String line) {}
 
+    /** A short live status drawn after the bar (training: step, loss, eval loss, tokens/s). */
+    default void status(String text) {}
+
     Progress NONE = new Progress() {
         @Override
         public void start(String what, long total, String unit) {}

@@ -19,6 +19,7 @@ final class ProgressBar implements Progress {
     private long startNanos;
     private long lastDraw;
     private java.util.function.Supplier<String> detail = () -> "";
+    private String status = "";
 
     ProgressBar(PrintStream out, boolean terminal) {
         this.out = out;
@@ -43,6 +44,7 @@ final class ProgressBar implements Progress {
         this.done = 0;
         this.startNanos = System.nanoTime();
         this.lastDraw = 0;
+        this.status = "";
         if (!terminal) out.println(what + " ...");
     }
 
@@ -71,6 +73,7 @@ final class ProgressBar implements Progress {
         if (total > 0 && rate > 0 && done < total) sb.append(" ETA ").append(duration((total - done) / rate));
         String d = detail.get();
         if (!d.isEmpty()) sb.append(" | ").append(d);
+        if (!status.isEmpty()) sb.append(" | ").append(status);
         sb.append("\u001b[K");
         out.print(sb);
         out.flush();
@@ -86,6 +89,11 @@ final class ProgressBar implements Progress {
             String d = detail.get();
             out.printf(Locale.ROOT, "%s: %s in %.1f s%s%n", what, human(done), secs, d.isEmpty() ? "" : " (" + d + ")");
         }
+    }
+
+    @Override
+    public void status(String text) {
+        status = text == null ? "" : text;
     }
 
     @Override

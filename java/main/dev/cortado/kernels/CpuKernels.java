@@ -94,4 +94,28 @@ public final class CpuKernels {
     public static native void matmul_backward_x_q6_k(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
     public static native void matmul_forward_nf4(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
     public static native void matmul_backward_x_nf4(@Cast("const void*") Pointer w, FloatPointer dy, FloatPointer dx, long T, long C, long OC, int threads);
+
+    // ---- training (backward twins, loss, optimizer) ----
+    public static native void matmul_backward_w_f32(FloatPointer dw, FloatPointer dy, FloatPointer x, long T, long C, long OC, int threads);
+    public static native void rmsnorm_backward_f32(FloatPointer dx, FloatPointer dw, FloatPointer dout, FloatPointer x, FloatPointer w,
+                                                   FloatPointer rstd, long T, long C, int threads);
+    public static native void rope_backward_f32(FloatPointer d, @Cast("const int32_t*") IntPointer pos, long T, long H, long D,
+                                                float theta, float freqScale, FloatPointer freqFactors, int neox, int threads);
+    public static native void attention_backward_f32(FloatPointer dq, FloatPointer dk, FloatPointer dv, FloatPointer dout,
+                                                     FloatPointer q, FloatPointer k, FloatPointer v, FloatPointer out,
+                                                     FloatPointer lse, long T, long H, long KVH, long D, int threads);
+    public static native void swiglu_backward_f32(FloatPointer dgate, FloatPointer dup, FloatPointer dout, FloatPointer gate,
+                                                  FloatPointer up, long n, int threads);
+    public static native void bias_backward_f32(FloatPointer db, FloatPointer dy, long T, long C, int threads);
+    public static native void embedding_backward_f32(FloatPointer dtable, FloatPointer dout, @Cast("const int32_t*") IntPointer tokens,
+                                                     long T, long C, long V, int threads);
+    public static native double cross_entropy_forward_backward_f32(FloatPointer losses, FloatPointer logits,
+                                                                   @Cast("const int32_t*") IntPointer targets, FloatPointer mask,
+                                                                   long T, long V, float gradScale, int threads);
+    public static native void adamw_f32(FloatPointer param, FloatPointer grad, FloatPointer m, FloatPointer v, long n, float lr,
+                                        float beta1, float beta2, float eps, float weightDecay, long step, int threads);
+    public static native double sum_squares_f32(FloatPointer x, long n, int threads);
+    public static native void scale_f32(FloatPointer x, float s, long n, int threads);
+    public static native void zero_f32(FloatPointer x, long n, int threads);
+    // ---- end training ----
 }

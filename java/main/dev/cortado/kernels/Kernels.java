@@ -149,17 +149,7 @@ public final class Kernels {
      */
     public static void rope(FloatPointer x, IntPointer pos, int T, int H, int D, float theta, float freqScale,
                             FloatPointer freqFactors, boolean halves) {
-        String op = "rope";
-        dims(op, T, H, D);
-        if (D % 2 != 0 || D > 1024) throw new IllegalArgumentException(op + ": head width " + D + " must be even and <= 1024");
-        if (!(theta > 0) || !Float.isFinite(theta) || !Float.isFinite(freqScale)) {
-            throw new IllegalArgumentException(op + ": theta " + theta + ", freqScale " + freqScale);
-        }
-        need(op, "x", x, (long) T * H * D);
-        if (pos == null || pos.isNull()) throw new IllegalArgumentException(op + ": null positions");
-        long posAvail = pos.capacity() - pos.position();
-        if (pos.capacity() <= 0 || posAvail < T) throw new IndexOutOfBoundsException(op + ": positions hold " + posAvail + " < " + T);
-        if (freqFactors != null) need(op, "freqFactors", freqFactors, D / 2);
+        checkRope("rope", x, pos, T, H, D, theta, freqScale, freqFactors);
         if ((long) T * H * D > 0) CpuKernels.rope_forward_f32(x, pos, T, H, D, theta, freqScale, freqFactors, halves ? 1 : 0, threads());
     }
 
@@ -220,6 +210,206 @@ public final class Kernels {
         need(op, "y", y, (long) T * C);
         need(op, "b", b, C);
         if ((long) T * C > 0) CpuKernels.bias_add_forward_f32(y, b, T, C, threads());
+    }
+
+    // ---- training: backward twins, loss, optimizer ----------------------------------------------
+    // Deterministic: each output element has one owner thread and a fixed order of summation, so a
+    // run repeats bit for bit (for any thread count). "+=" fronts accumulate into their output.
+
+    /** dw (OC, C) += dy (T, OC)ᵀ · x (T, C)   — weight gradient of y = x·Wᵀ (LoRA dA, dB; full training dW). */
+    public static void matmulBackwardW(FloatPointer dw, FloatPointer dy, FloatPointer x, int T, int C, int OC) {
+        String op = "matmulBackwardW";
+        dims(op, T, C, OC);
+        need(op, "dw", dw, (long) OC * C);
+        need(op, "dy", dy, (long) T * OC);
+        need(op, "x", x, (long) T * C);
+        if ((long) T * C * OC > 0) CpuKernels.matmul_backward_w_f32(dw, dy, x, T, C, OC, threads());
+    }
+
+    /**
+     * dx (T, C) += d/dx of rmsnorm; dw (C) += d/dw (dw nullable: frozen norm). rstd (T) as saved by rmsnorm.
+     * dout, x (T, C), w (C); dx must not share memory with the inputs.
+     */
+    public static void rmsnormBackward(FloatPointer dx, FloatPointer dw, FloatPointer dout, FloatPointer x,
+                                       FloatPointer w, FloatPointer rstd, int T, int C) {
+        String op = "rmsnormBackward";
+        dims(op, T, C);
+        long n = (long) T * C;
+        need(op, "dx", dx, n);
+        if (dw != null) need(op, "dw", dw, C);
+        need(op, "dout", dout, n);
+        need(op, "x", x, n);
+        need(op, "w", w, C);
+        need(op, "rstd", rstd, T);
+        if (n > 0) CpuKernels.rmsnorm_backward_f32(dx, dw, dout, x, w, rstd, T, C, threads());
+    }
+
+    /** d (T, H, D) in place: the gradient through rope (the inverse rotation), same arguments as {@link #rope}. */
+    public static void ropeBackward(FloatPointer d, IntPointer pos, int T, int H, int D, float theta, float freqScale,
+                                    FloatPointer freqFactors, boolean halves) {
+        String op = "ropeBackward";
+        checkRope(op, d, pos, T, H, D, theta, freqScale, freqFactors);
+        if ((long) T * H * D > 0) CpuKernels.rope_backward_f32(d, pos, T, H, D, theta, freqScale, freqFactors, halves ? 1 : 0, threads());
+    }
+
+    /**
+     * Causal GQA attention backward for one sequence of T tokens at positions 0..T-1 (training):
+     * q (T, H, D), k, v (T, KVH, D), out (T, H, D) and lse (T, H) as attention(...) with pos 0 wrote them,
+     * dout (T, H, D). Writes (overwrites) dq (T, H, D), dk (T, KVH, D), dv (T, KVH, D).
+     */
+    public static void attentionBackward(FloatPointer dq, FloatPointer dk, FloatPointer dv, FloatPointer dout,
+                                         FloatPointer q, FloatPointer k, FloatPointer v, FloatPointer out,
+                                         FloatPointer lse, int T, int H, int KVH, int D) {
+        String op = "attentionBackward";
+        dims(op, T, H, KVH, D);
+        if (KVH == 0 || H % KVH != 0) throw new IllegalArgumentException(op + ": " + KVH + " KV heads do not divide " + H + " heads");
+        long rows = (long) T * H * D, kv = (long) T * KVH * D;
+        need(op, "dq", dq, rows);
+        need(op, "dk", dk, kv);
+        need(op, "dv", dv, kv);
+        need(op, "dout", dout, rows);
+        need(op, "q", q, rows);
+        need(op, "k", k, kv);
+        need(op, "v", v, kv);
+        need(op, "out", out, rows);
+        need(op, "lse", lse, (long) T * H);
+        if (rows > 0) CpuKernels.attention_backward_f32(dq, dk, dv, dout, q, k, v, out, lse, T, H, KVH, D, threads());
+    }
+
+    /** dgate, dup (n) = gradients of out = silu(gate) * up (overwritten; dgate may be dout or gate, dup may be dout or up). */
+    public static void swigluBackward(FloatPointer dgate, FloatPointer dup, FloatPointer dout, FloatPointer gate,
+                                      FloatPointer up, long n) {
+        String op = "swigluBackward";
+        dims(op, n);
+        need(op, "dgate", dgate, n);
+        need(op, "dup", dup, n);
+        need(op, "dout", dout, n);
+        need(op, "gate", gate, n);
+        need(op, "up", up, n);
+        if (n > 0) CpuKernels.swiglu_backward_f32(dgate, dup, dout, gate, up, n, threads());
+    }
+
+    /** dtable (V, C): row tokens[t] += dout row t, for t < T (tokens checked in [0, V)). */
+    public static void embeddingBackward(FloatPointer dtable, FloatPointer dout, IntPointer tokens, int T, int C, int V) {
+        String op = "embeddingBackward";
+        dims(op, T, C, V);
+        need(op, "dtable", dtable, (long) V * C);
+        need(op, "dout", dout, (long) T * C);
+        int[] ids = ints(op, "tokens", tokens, T);
+        for (int t = 0; t < T; t++) {
+            if (ids[t] < 0 || ids[t] >= V) throw new IndexOutOfBoundsException(op + ": token " + ids[t] + " at " + t + " outside [0, " + V + ")");
+        }
+        if ((long) T * C > 0) CpuKernels.embedding_backward_f32(dtable, dout, tokens, T, C, V, threads());
+    }
+
+    /** db (C) += Σ_t dy (T, C)  (Qwen2 Q/K/V biases). */
+    public static void biasBackward(FloatPointer db, FloatPointer dy, int T, int C) {
+        String op = "biasBackward";
+        dims(op, T, C);
+        need(op, "db", db, C);
+        need(op, "dy", dy, (long) T * C);
+        if ((long) T * C > 0) CpuKernels.bias_backward_f32(db, dy, T, C, threads());
+    }
+
+    /**
+     * Softmax cross-entropy fused with a loss mask. losses (T) = mask[t] > 0 ? -log softmax(logits[t])[targets[t]] : 0;
+     * logits (T, V) is replaced by its gradient (softmax - onehot(target)) * mask[t] * gradScale (rows with
+     * mask 0 become 0). Returns Σ losses as a double. targets checked in [0, V) on the rows with mask > 0
+     * (masked rows may hold any target, e.g. -100); mask null means every row counts with weight 1.
+     */
+    public static double crossEntropy(FloatPointer losses, FloatPointer logits, IntPointer targets, FloatPointer mask,
+                                      int T, int V, float gradScale) {
+        String op = "crossEntropy";
+        dims(op, T, V);
+        if (V == 0 && T > 0) throw new IllegalArgumentException(op + ": empty vocabulary");
+        if (!Float.isFinite(gradScale)) throw new IllegalArgumentException(op + ": gradScale " + gradScale);
+        need(op, "losses", losses, T);
+        need(op, "logits", logits, (long) T * V);
+        int[] ys = ints(op, "targets", targets, T);
+        float[] ms = null;
+        if (mask != null) {
+            need(op, "mask", mask, T);
+            ms = new float[T];
+            mask.get(ms);
+        }
+        for (int t = 0; t < T; t++) {
+            if ((ms == null || ms[t] > 0) && (ys[t] < 0 || ys[t] >= V)) {
+                throw new IndexOutOfBoundsException(op + ": target " + ys[t] + " at " + t + " outside [0, " + V + ")");
+            }
+        }
+        if (T == 0) return 0;
+        return CpuKernels.cross_entropy_forward_backward_f32(losses, logits, targets, mask, T, V, gradScale, threads());
+    }
+
+    /**
+     * AdamW step (decoupled weight decay, bias-corrected, step counted from 1), n floats:
+     * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= lr * (m̂ / (sqrt(v̂) + eps) + wd * p).
+     */
+    public static void adamw(FloatPointer param, FloatPointer grad, FloatPointer m, FloatPointer v, long n,
+                             float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+        String op = "adamw";
+        dims(op, n);
+        if (step < 1) throw new IllegalArgumentException(op + ": step " + step + " (counted from 1)");
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException(op + ": betas " + beta1 + ", " + beta2 + " outside [0, 1)");
+        if (!Float.isFinite(lr) || !(eps > 0) || !Float.isFinite(eps) || !Float.isFinite(weightDecay)) {
+            throw new IllegalArgumentException(op + ": lr " + lr + ", eps " + eps + ", weightDecay " + weightDecay);
+        }
+        need(op, "param", param, n);
+        need(op, "grad", grad, n);
+        need(op, "m", m, n);
+        need(op, "v", v, n);
+        if (n > 0) CpuKernels.adamw_f32(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, step, threads());
+    }
+
+    /** Σ x² in double (gradient clipping). */
+    public static double sumSquares(FloatPointer x, long n) {
+        String op = "sumSquares";
+        dims(op, n);
+        need(op, "x", x, n);
+        return n > 0 ? CpuKernels.sum_squares_f32(x, n, threads()) : 0;
+    }
+
+    /** x (n) *= s. */
+    public static void scale(FloatPointer x, float s, long n) {
+        String op = "scale";
+        dims(op, n);
+        need(op, "x", x, n);
+        if (n > 0) CpuKernels.scale_f32(x, s, n, threads());
+    }
+
+    /** x (n) = 0. */
+    public static void zero(FloatPointer x, long n) {
+        String op = "zero";
+        dims(op, n);
+        need(op, "x", x, n);
+        if (n > 0) CpuKernels.zero_f32(x, n, threads());
+    }
+
+    /** The n ints from p's position, after checking p holds them. */
+    private static int[] ints(String op, String name, IntPointer p, int n) {
+        if (p == null || p.isNull()) throw new IllegalArgumentException(op + ": " + name + " is null");
+        long avail = p.capacity() - p.position();
+        if (p.capacity() <= 0 || p.position() < 0 || avail < n) {
+            throw new IndexOutOfBoundsException(op + ": " + name + " holds " + avail + " ints, needs " + n);
+        }
+        int[] a = new int[n];
+        p.get(a);
+        return a;
+    }
+    // ---- end training ----
+
+    private static void checkRope(String op, FloatPointer x, IntPointer pos, int T, int H, int D, float theta,
+                                  float freqScale, FloatPointer freqFactors) {
+        dims(op, T, H, D);
+        if (D % 2 != 0 || D > 1024) throw new IllegalArgumentException(op + ": head width " + D + " must be even and <= 1024");
+        if (!(theta > 0) || !Float.isFinite(theta) || !Float.isFinite(freqScale)) {
+            throw new IllegalArgumentException(op + ": theta " + theta + ", freqScale " + freqScale);
+        }
+        need(op, "x", x, (long) T * H * D);
+        if (pos == null || pos.isNull()) throw new IllegalArgumentException(op + ": null positions");
+        long posAvail = pos.capacity() - pos.position();
+        if (pos.capacity() <= 0 || posAvail < T) throw new IndexOutOfBoundsException(op + ": positions hold " + posAvail + " < " + T);
+        if (freqFactors != null) need(op, "freqFactors", freqFactors, D / 2);
     }
 
     private static void dims(String op, long... d) {
