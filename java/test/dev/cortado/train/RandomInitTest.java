@@ -76,7 +76,7 @@ class RandomInitTest {
     @Test
     void chatVocabularyMakesImEndTheEndOfTurn() {
         String chatml = ChatTemplate.builtin("chatml").source();
-        TokenizerData t = ChatVocabulary.of(byteVocabulary(), chatml, "test");
+        TokenizerData t = ChatVocabulary.of(byteVocabulary(), chatml);
         assertEquals(258, t.eosId());
         assertEquals(258, t.eotId());
         assertEquals(256, t.padId());
@@ -86,7 +86,7 @@ class RandomInitTest {
 
     @Test
     void theWrittenGgufLoadsAndRuns() {
-        TokenizerData tok = ChatVocabulary.of(byteVocabulary(), ChatTemplate.builtin("chatml").source(), "test");
+        TokenizerData tok = ChatVocabulary.of(byteVocabulary(), ChatTemplate.builtin("chatml").source());
         ModelConfig c = config(tok.vocabSize());
         Path out = tmp.resolve("init.gguf");
         try (ModelFile m = RandomInit.model(Path.of("init"), c, tok, 1)) {

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The default chat model's recipe, from raw text to a quantized chat GGUF, with Cortado's own
+# commands only (plus make-dialogues.py, which writes the synthetic dialogue set):
+#   1. the King James Bible (Debian's bible-kjv if installed, else ../shared/corpus/kjv.txt)
+#   2. cortado tokenizer train     byte-level BPE with ChatML's special tokens
+#   3. cortado pretrain            a small Llama from random weights on the Bible
+#   4. make-dialogues.py           greetings, Bible questions, small instructions, refusals
+#   5. cortado finetune            LoRA on the dialogues (ChatML, assistant tokens only)
+#   6. cortado lora merge          the adapter folded into the base
+#   7. cortado quantize --type q8_0
+#   8. a check: `cortado chat` answers "Hello" and stops at the end of its turn
+#
+# Usage: tools/default-model/recipe.sh [--smoke] [--out DIR] [--threads N]
+#   --smoke   a reduced run (small corpus slice, tiny model, a few steps; well under 2 minutes) that
+#             CI runs so the recipe does not rot; its model is not meant to be good.
+#   --out     where the work and the result go (default: testdata/default-model, or a temporary
+#             directory with --smoke). The result is OUT/default-model.gguf; the steps' outputs
+#             (tokenizer/, base.gguf, base.run/, sft/, merged.gguf, card.json) stay beside it.
+# Re-running after an interruption resumes the pretraining from its last checkpoint.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cortado="${CORTADO:-$repo/tools/cortado}"
+
+smoke=0
+out=""
+threads=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --out) out="$2"; shift ;;
+    --threads) threads="$2"; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "recipe.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -z "$out" ]; then
+  if [ "$smoke" = 1 ]; then out="$(mktemp -d)"; else out="$repo/testdata/default-model"; fi
+fi
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# ---- sizes: the full recipe fits about an hour on 2 cores; --smoke a minute ----
+if [ "$smoke" = 1 ]; then
+  vocab=320; dim=32; layers=2; heads=4; kv_heads=2; ffn=96; ctx=128
+  pre_steps=8; pre_batch=4; pre_lr=3e-3; save_every=4
+  dialogues=120; ft_steps=6; ft_batch=4; ft_rank=4; ft_lr=3e-3
+else
+  vocab=4096; dim=256; layers=6; heads=8; kv_heads=4; ffn=704; ctx=256
+  pre_steps=1400; pre_batch=8; pre_lr=1e-3; save_every=100
+  dialogues=4000; ft_steps=300; ft_batch=8; ft_rank=16; ft_lr=1e-3
+fi
+seed=1
+tok_threads=()
+if [ "$threads" != 0 ]; then tok_threads=(--threads "$threads"); fi
+
+# ---- 1. the corpus ----
+corpus="$out/kjv.txt"
+if command -v bible >/dev/null 2>&1; then
+  log "corpus: bible -l100000 \"gen1:1-rev22:21\" (Debian bible-kjv)"
+  bible -l100000 "gen1:1-rev22:21" > "$corpus.tmp"
+elif [ -f "$repo/../shared/corpus/kjv.txt" ]; then
+  log "corpus: ../shared/corpus/kjv.txt"
+  cp "$repo/../shared/corpus/kjv.txt" "$corpus.tmp"
+else
+  echo "recipe.sh: no King James text: install Debian's bible-kjv (apt-get install bible-kjv) or put it at ../shared/corpus/kjv.txt" >&2
+  exit 2
+fi
+if [ "$smoke" = 1 ]; then head -n 400 "$corpus.tmp" > "$corpus"; rm -f "$corpus.tmp"; else mv "$corpus.tmp" "$corpus"; fi
+
+# ---- 2. the tokenizer ----
+log "tokenizer: $vocab tokens"
+"$cortado" tokenizer train --input "$corpus" --vocab-size "$vocab" --out "$out/tokenizer" \
+  --special-tokens '<|endoftext|>,<|im_start|>,<|im_end|>' --seed "$seed" "${tok_threads[@]}"
+
+# ---- 3. pretraining ----
+log "pretrain: dim $dim, $layers layers, $heads heads ($kv_heads KV), FFN $ffn, context $ctx, $pre_steps steps of $pre_batch x $ctx"
+resume=()
+if [ -d "$out/base.run/checkpoints" ] && [ -n "$(ls -A "$out/base.run/checkpoints" 2>/dev/null)" ]; then
+  resume=(--resume "$out/base.run")
+fi
+"$cortado" pretrain --tokenizer "$out/tokenizer/tokenizer.json" --data "$corpus" --out "$out/base.gguf" \
+  --dim "$dim" --layers "$layers" --heads "$heads" --kv-heads "$kv_heads" --ffn "$ffn" --ctx "$ctx" \
+  --steps "$pre_steps" --batch "$pre_batch" --lr "$pre_lr" --save-every "$save_every" --seed "$seed" \
+  --threads "$threads" "${resume[@]}"
+
+# ---- 4. the dialogues ----
+log "dialogues: $dialogues conversations"
+python3 "$here/make-dialogues.py" --corpus "$corpus" --out "$out/dialogues.jsonl" --count "$dialogues" --seed "$seed"
+
+# ---- 5. LoRA fine-tuning ----
+log "finetune: LoRA rank $ft_rank, $ft_steps steps"
+rm -rf "$out/sft"
+"$cortado" finetune --model "$out/base.gguf" --data "$out/dialogues.jsonl" --out "$out/sft" \
+  --rank "$ft_rank" --alpha "$((ft_rank * 2))" --steps "$ft_steps" --batch "$ft_batch" --seq-len "$ctx" \
+  --lr "$ft_lr" --warmup 0.05 --seed "$seed" --threads "$threads"
+
+# ---- 6. merge, 7. quantize ----
+log "merge and quantize"
+"$cortado" lora merge --model "$out/base.gguf" --lora "$out/sft/adapter.gguf" --out "$out/merged.gguf"
+"$cortado" quantize "$out/merged.gguf" "$out/default-model.gguf" --type q8_0
+
+# ---- 8. check: a greeting gets a reply that stops at the end of the turn ----
+log "check: cortado chat"
+reply="$(printf 'Hello\n' | "$cortado" chat --model "$out/default-model.gguf" --temp 0 --max-tokens 64 --threads "$threads")"
+printf 'Hello -> %s\n' "$reply" >&2
+if [ "$smoke" = 0 ]; then  # a smoke model is too small to have learnt the turn format
+  case "$reply" in
+    *'<|im_'*) echo "recipe.sh: the reply shows template markers" >&2; exit 1 ;;
+  esac
+fi
+ls -l "$out/default-model.gguf" >&2
+echo "$out/default-model.gguf"
