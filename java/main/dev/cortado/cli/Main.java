@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             LogitsCommand.class,
             LoraCommand.class,
+            FinetuneCommand.class,
             PretrainCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -1,5 +1,6 @@
 package dev.cortado.train;
 
+import dev.cortado.kernels.Kernels;
 import org.bytedeco.javacpp.FloatPointer;
 
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ public final class AdamW implements AutoCloseable {
         step++;
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
-            Ops.adamw(p.value(), p.grad(), m.get(i), v.get(i), p.size(), lr, settings.beta1, settings.beta2, settings.eps,
+            Kernels.adamw(p.value(), p.grad(), m.get(i), v.get(i), p.size(), lr, settings.beta1, settings.beta2, settings.eps,
                     p.decay() ? settings.weightDecay : 0f, step);
         }
     }
@@ -86,7 +87,7 @@ public final class AdamW implements AutoCloseable {
     /** The global L2 norm of all gradients. */
     public static double gradNorm(List<Parameter> params) {
         double ss = 0;
-        for (Parameter p : params) ss += Ops.sumSquares(p.grad(), p.size());
+        for (Parameter p : params) ss += Kernels.sumSquares(p.grad(), p.size());
         return Math.sqrt(ss);
     }
 
@@ -98,14 +99,14 @@ public final class AdamW implements AutoCloseable {
         double norm = gradNorm(params);
         if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
             float s = (float) (maxNorm / (norm + 1e-6));
-            for (Parameter p : params) Ops.scale(p.grad(), s, p.size());
+            for (Parameter p : params) Kernels.scale(p.grad(), s, p.size());
         }
         return norm;
     }
 
     /** Sets every gradient to zero (once per optimizer step, before its micro-batches). */
     public static void zeroGrads(List<Parameter> params) {
-        for (Parameter p : params) Ops.zero(p.grad(), p.size());
+        for (Parameter p : params) Kernels.zero(p.grad(), p.size());
     }
 
     @Override
