@@ -13,9 +13,11 @@
 # Usage: tools/default-model/recipe.sh [--smoke] [--out DIR] [--threads N]
 #   --smoke   a reduced run (small corpus slice, tiny model, a few steps; well under 2 minutes) that
 #             CI runs so the recipe does not rot; its model is not meant to be good.
-#   --out     where the work and the result go (default: testdata/default-model, or a temporary
-#             directory with --smoke). The result is OUT/default-model.gguf; the steps' outputs
-#             (tokenizer/, base.gguf, base.run/, sft/, merged.gguf, card.json) stay beside it.
+#   --out     the work directory (default: target/default-model, or a temporary directory with
+#             --smoke): the corpus, tokenizer/, base.gguf + base.run/ (log, loss.svg, checkpoints),
+#             dialogues.jsonl, sft/, merged.gguf, default-model.gguf and summary.txt (the numbers for
+#             testdata/README.md's card). The full run also copies the result to
+#             testdata/default-model.gguf, the model `cortado chat` uses without --model.
 # Re-running after an interruption resumes the pretraining from its last checkpoint.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ -z "$out" ]; then
-  if [ "$smoke" = 1 ]; then out="$(mktemp -d)"; else out="$repo/testdata/default-model"; fi
+  if [ "$smoke" = 1 ]; then out="$(mktemp -d)"; else out="$repo/target/default-model"; fi
 fi
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
@@ -111,5 +113,28 @@ if [ "$smoke" = 0 ]; then  # a smoke model is too small to have learnt the turn 
     *'<|im_'*) echo "recipe.sh: the reply shows template markers" >&2; exit 1 ;;
   esac
 fi
-ls -l "$out/default-model.gguf" >&2
+
+# ---- the numbers for the card ----
+last_loss() {  # the last train loss and eval loss in a train_log.jsonl
+  python3 -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+ev=[r["eval_loss"] for r in rows if "eval_loss" in r]
+print("steps %d, tokens %d, final train loss %.4f, final eval loss %s, %.0f s" % (rows[-1]["step"], sum(r["tokens"] for r in rows),
+      rows[-1]["loss"], "%.4f" % ev[-1] if ev else "n/a", rows[-1]["elapsed_s"]))' "$1"
+}
+{
+  echo "corpus: $(wc -c < "$corpus") bytes, $(wc -l < "$corpus") lines"
+  echo "tokenizer: vocab $vocab (byte-level BPE, GPT-2 pattern, <|endoftext|> <|im_start|> <|im_end|>)"
+  echo "model: llama, dim $dim, $layers layers, $heads heads ($kv_heads KV), FFN $ffn, context $ctx"
+  echo "pretrain: batch $pre_batch x $ctx, lr $pre_lr: $(last_loss "$out/base.run/train_log.jsonl")"
+  echo "finetune: $dialogues dialogues, LoRA rank $ft_rank, batch $ft_batch, lr $ft_lr: $(last_loss "$out/sft/train_log.jsonl")"
+  echo "result: $(wc -c < "$out/default-model.gguf") bytes (q8_0)"
+  echo "Hello -> $reply"
+} > "$out/summary.txt"
+cat "$out/summary.txt" >&2
+if [ "$smoke" = 0 ]; then
+  cp "$out/default-model.gguf" "$repo/testdata/default-model.gguf.tmp"
+  mv "$repo/testdata/default-model.gguf.tmp" "$repo/testdata/default-model.gguf"
+  echo "copied to $repo/testdata/default-model.gguf; write its card in testdata/README.md from $out/summary.txt" >&2
+fi
 echo "$out/default-model.gguf"
