@@ -51,7 +51,7 @@ if [ "$smoke" = 1 ]; then
   dialogues=120; ft_steps=6; ft_batch=4; ft_rank=4; ft_lr=3e-3
 else
   vocab=4096; dim=256; layers=6; heads=8; kv_heads=4; ffn=704; ctx=256
-  pre_steps=1400; pre_batch=8; pre_lr=1e-3; save_every=100
+  pre_steps=1600; pre_batch=8; pre_lr=1e-3; save_every=100
   dialogues=4000; ft_steps=300; ft_batch=8; ft_rank=16; ft_lr=1e-3
 fi
 seed=1
