@@ -118,6 +118,69 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
     }
 }
 
+// ---- backward helpers ----
+
+// out[j] = a · b[j] (n floats each) for j < nb, four b's per pass over a.
+static inline void dots(const float *a, const float *const *b, int64_t nb, int64_t n, float *out) {
+    int64_t j = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    for (; j + 4 <= nb; j += 4) {
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            const __m256 av = _mm256_loadu_ps(a + i);
+            s0 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[j] + i), s0);
+            s1 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[j + 1] + i), s1);
+            s2 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[j + 2] + i), s2);
+            s3 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[j + 3] + i), s3);
+        }
+        __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
+        __m128 r = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+        float t[4];
+        _mm_storeu_ps(t, r);
+        for (; i < n; i++)
+            for (int l = 0; l < 4; l++) t[l] += a[i] * b[j + l][i];
+        for (int l = 0; l < 4; l++) out[j + l] = t[l];
+    }
+#endif
+    for (; j < nb; j++) out[j] = dot(a, b[j], n);
+}
+
+// y (n) += sum over r < R, in order, of c[r * cs] * x[r] (n floats each); zero coefficients skipped.
+// Outer-product form: a 64-float span of y stays in registers while the rows stream past.
+static inline void accum_rows(float *y, const float *c, int64_t cs, const float *const *x, int64_t R, int64_t n) {
+    int64_t d = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    for (; d + 64 <= n; d += 64) {
+        __m256 a[8];
+        for (int l = 0; l < 8; l++) a[l] = _mm256_loadu_ps(y + d + 8 * l);
+        for (int64_t r = 0; r < R; r++) {
+            const float cr = c[r * cs];
+            if (cr == 0.0f) continue;
+            const __m256 cv = _mm256_set1_ps(cr);
+            for (int l = 0; l < 8; l++) a[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r] + d + 8 * l), a[l]);
+        }
+        for (int l = 0; l < 8; l++) _mm256_storeu_ps(y + d + 8 * l, a[l]);
+    }
+    for (; d + 8 <= n; d += 8) {
+        __m256 a = _mm256_loadu_ps(y + d);
+        for (int64_t r = 0; r < R; r++) {
+            const float cr = c[r * cs];
+            if (cr != 0.0f) a = _mm256_fmadd_ps(_mm256_set1_ps(cr), _mm256_loadu_ps(x[r] + d), a);
+        }
+        _mm256_storeu_ps(y + d, a);
+    }
+#endif
+    for (; d < n; d++) {
+        float a = y[d];
+        for (int64_t r = 0; r < R; r++) {
+            const float cr = c[r * cs];
+            if (cr != 0.0f) a += cr * x[r][d];
+        }
+        y[d] = a;
+    }
+}
+
 // The backward of attention_forward_f32 at pos 0 (training: one sequence of T tokens, keys s <= t),
 // flash-attention-2 style from the saved lse (the natural log-sum-exp of the scaled scores), so the
 // (T, T) probabilities are never stored. With sc = 1/sqrt(D), per row (t, h) and key s of KV head g:
@@ -127,9 +190,10 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
 //
 // Determinism without atomics: two passes, each output row owned by one work item. Pass 1 walks
 // (KV head, block of queries) and sums dq over keys in order; pass 2 walks (KV head, block of keys)
-// and sums dk, dv over (query, head) in order. p and dp are computed twice (same code, same values):
-// about 7 instead of 5 D-long vector ops per (query, key) pair, in exchange for results that are
-// bit-identical for any thread count.
+// and sums dk, dv over (query, head) rows in order. p and dp are computed twice (same code, same
+// values): 7 instead of 5 D-long products per (query, key) pair, in exchange for results that are
+// bit-identical for any thread count. In both passes a tile's p / ds form a small matrix first; the
+// gradient rows then accumulate in registers over the tile (accum_rows).
 void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
                             const float *v, const float *out, const float *lse, int64_t T, int64_t H, int64_t KVH,
                             int64_t D, int threads) {
@@ -143,56 +207,81 @@ void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, 
 
     // pass 1: dq; items (KV head g, BQ queries), keys in tiles of BK
     const int64_t qblocks = (T + BQ - 1) / BQ;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (int64_t it = 0; it < KVH * qblocks; it++) {
-        // the longest rows (last query blocks) first: better balance under the dynamic schedule
-        const int64_t g = it % KVH, t0 = (qblocks - 1 - it / KVH) * BQ;
-        const int64_t t1 = t0 + BQ < T ? t0 + BQ : T;
-        for (int64_t t = t0; t < t1; t++)
-            for (int64_t h = g * group; h < (g + 1) * group; h++) memset(dq + (t * H + h) * D, 0, (size_t)D * sizeof(float));
-        for (int64_t j0 = 0; j0 < t1; j0 += BK) {
-            for (int64_t t = t0; t < t1; t++) {
-                if (j0 > t) continue;
-                const int64_t j1 = j0 + BK < t + 1 ? j0 + BK : t + 1;
-                for (int64_t h = g * group; h < (g + 1) * group; h++) {
-                    const int64_t r = t * H + h;
-                    const float *qr = q + r * D, *dr = dout + r * D;
-                    const float L = lse[r], Dr = drow[(size_t)r];
-                    float *dqr = dq + r * D;
-                    for (int64_t j = j0; j < j1; j++) {
-                        const float *kj = k + j * kvstride + g * D;
-                        const float p = expf(dot(qr, kj, D) * sc - L);
-                        const float dp = dot(dr, v + j * kvstride + g * D, D);
-                        axpy(dqr, p * (dp - Dr) * sc, kj, D);
+#pragma omp parallel num_threads(nt)
+    {
+        std::vector<const float *> kp((size_t)BK), vp((size_t)BK);
+        std::vector<float> sv((size_t)BK), dpv((size_t)BK);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < KVH * qblocks; it++) {
+            // the longest rows (last query blocks) first: better balance under the dynamic schedule
+            const int64_t g = it % KVH, t0 = (qblocks - 1 - it / KVH) * BQ;
+            const int64_t t1 = t0 + BQ < T ? t0 + BQ : T;
+            for (int64_t t = t0; t < t1; t++)
+                for (int64_t h = g * group; h < (g + 1) * group; h++) memset(dq + (t * H + h) * D, 0, (size_t)D * sizeof(float));
+            for (int64_t j0 = 0; j0 < t1; j0 += BK) {
+                const int64_t jn = j0 + BK < t1 ? BK : t1 - j0;
+                for (int64_t j = 0; j < jn; j++) {
+                    kp[(size_t)j] = k + (j0 + j) * kvstride + g * D;
+                    vp[(size_t)j] = v + (j0 + j) * kvstride + g * D;
+                }
+                for (int64_t t = t0; t < t1; t++) {
+                    if (j0 > t) continue;
+                    const int64_t n = j0 + BK < t + 1 ? BK : t + 1 - j0;  // keys of the tile row t sees
+                    for (int64_t h = g * group; h < (g + 1) * group; h++) {
+                        const int64_t r = t * H + h;
+                        const float L = lse[r], Dr = drow[(size_t)r];
+                        dots(q + r * D, kp.data(), n, D, sv.data());
+                        dots(dout + r * D, vp.data(), n, D, dpv.data());
+                        for (int64_t j = 0; j < n; j++) sv[(size_t)j] = sv[(size_t)j] * sc - L;
+                        exp_nonpos_inplace(sv.data(), n);
+                        for (int64_t j = 0; j < n; j++) sv[(size_t)j] = sv[(size_t)j] * (dpv[(size_t)j] - Dr) * sc;
+                        accum_rows(dq + r * D, sv.data(), 1, kp.data(), n, D);
                     }
                 }
             }
         }
     }
 
-    // pass 2: dk, dv; items (KV head g, BKB keys), queries t >= first key in order
-    const int64_t BKB = 16;
+    // pass 2: dk, dv; items (KV head g, BKB keys), the rows (t >= first key, h of g) in tiles of TQ tokens
+    const int64_t BKB = 16, TQ = 16;
     const int64_t kblocks = (T + BKB - 1) / BKB;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (int64_t it = 0; it < KVH * kblocks; it++) {
-        const int64_t g = it % KVH, s0 = (it / KVH) * BKB;  // the first key blocks see the most queries
-        const int64_t s1 = s0 + BKB < T ? s0 + BKB : T;
-        for (int64_t s = s0; s < s1; s++) {
-            memset(dk + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
-            memset(dv + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
-        }
-        for (int64_t t = s0; t < T; t++) {
-            const int64_t se = s1 < t + 1 ? s1 : t + 1;  // keys of the block that query t sees
-            for (int64_t h = g * group; h < (g + 1) * group; h++) {
-                const int64_t r = t * H + h;
-                const float *qr = q + r * D, *dr = dout + r * D;
-                const float L = lse[r], Dr = drow[(size_t)r];
-                for (int64_t s = s0; s < se; s++) {
-                    const float *ks = k + s * kvstride + g * D, *vs = v + s * kvstride + g * D;
-                    const float p = expf(dot(qr, ks, D) * sc - L);
-                    const float dp = dot(dr, vs, D);
-                    axpy(dv + s * kvstride + g * D, p, dr, D);
-                    axpy(dk + s * kvstride + g * D, p * (dp - Dr) * sc, qr, D);
+#pragma omp parallel num_threads(nt)
+    {
+        const int64_t maxrows = TQ * group;
+        std::vector<const float *> kp((size_t)BKB), vp((size_t)BKB), qp((size_t)maxrows), op((size_t)maxrows);
+        std::vector<float> P((size_t)(maxrows * BKB)), DS((size_t)(maxrows * BKB)), sv((size_t)BKB), dpv((size_t)BKB);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < KVH * kblocks; it++) {
+            const int64_t g = it % KVH, s0 = (it / KVH) * BKB;  // the first key blocks see the most queries
+            const int64_t s1 = s0 + BKB < T ? s0 + BKB : T, ns = s1 - s0;
+            for (int64_t s = s0; s < s1; s++) {
+                memset(dk + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
+                memset(dv + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
+                kp[(size_t)(s - s0)] = k + s * kvstride + g * D;
+                vp[(size_t)(s - s0)] = v + s * kvstride + g * D;
+            }
+            for (int64_t ta = s0; ta < T; ta += TQ) {
+                const int64_t tb = ta + TQ < T ? ta + TQ : T;
+                int64_t R = 0;
+                for (int64_t t = ta; t < tb; t++) {
+                    const int64_t n = s1 < t + 1 ? ns : t + 1 - s0;  // keys of the block that t sees
+                    for (int64_t h = g * group; h < (g + 1) * group; h++, R++) {
+                        const int64_t r = t * H + h;
+                        const float L = lse[r], Dr = drow[(size_t)r];
+                        qp[(size_t)R] = q + r * D;
+                        op[(size_t)R] = dout + r * D;
+                        dots(q + r * D, kp.data(), n, D, sv.data());
+                        dots(dout + r * D, vp.data(), n, D, dpv.data());
+                        float *pr = P.data() + R * BKB, *dr = DS.data() + R * BKB;
+                        for (int64_t j = 0; j < n; j++) pr[j] = sv[(size_t)j] * sc - L;
+                        exp_nonpos_inplace(pr, n);
+                        for (int64_t j = 0; j < n; j++) dr[j] = pr[j] * (dpv[(size_t)j] - Dr) * sc;
+                        for (int64_t j = n; j < ns; j++) pr[j] = dr[j] = 0.0f;
+                    }
+                }
+                for (int64_t j = 0; j < ns; j++) {
+                    accum_rows(dv + (s0 + j) * kvstride + g * D, P.data() + j, BKB, op.data(), R, D);
+                    accum_rows(dk + (s0 + j) * kvstride + g * D, DS.data() + j, BKB, qp.data(), R, D);
                 }
             }
         }

@@ -216,9 +216,6 @@ final class FinetuneCommand implements Callable<Integer> {
                 })) {
                     result = trainer.run(resume);
                 }
-                if (!Double.isNaN(trainer.initialEvalLoss())) {
-                    err.printf(Locale.ROOT, "eval loss before training: %.4f%n", trainer.initialEvalLoss());
-                }
                 if (result.stopped()) {
                     err.printf("stopped at step %d of %d; checkpoint: %s%ncontinue with the same command and --resume %s%n",
                             result.step(), result.totalSteps(), result.checkpoint(), out);

@@ -137,7 +137,10 @@ public final class Trainer {
             }
             DataStream data = new DataStream(train, options.seed(), pos);
             try (TrainLog log = new TrainLog(out.resolve(TrainLog.FILE), initialLog)) {
-                if (resume == null && eval != null) initialEvalLoss = evalLoss();
+                if (resume == null && eval != null) {
+                    initialEvalLoss = evalLoss();
+                    progress.note(String.format(Locale.ROOT, "eval loss before training: %.4f", initialEvalLoss));
+                }
                 Path lastSaved = null;
                 long t0 = System.nanoTime();
                 progress.start("train", total - step, "steps");
@@ -154,6 +157,11 @@ public final class Trainer {
                     LossSum loss = LossSum.ZERO;
                     for (Batch b : micro) loss = loss.plus(model.forwardBackward(b, gradScale));
                     double norm = AdamW.clipGradNorm(params, options.maxGradNorm());
+                    if (loss.tokens() > 0 && !(Double.isFinite(loss.mean()) && Double.isFinite(norm))) {
+                        throw new CortadoException(String.format(Locale.ROOT, "the loss diverged at step %d (loss %s, gradient norm %s): "
+                                + "lower --lr or --max-grad-norm%s", step + 1, loss.mean(), norm,
+                                lastSaved == null ? "" : "; the last good checkpoint is " + lastSaved));
+                    }
                     double lr = schedule.lr(step);
                     adam.update((float) lr);
                     step++;

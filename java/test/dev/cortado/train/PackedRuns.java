@@ -50,8 +50,23 @@ final class PackedRuns {
         return runs;
     }
 
+    /** The masked runs as text, special tokens spelled out (some decoders drop them), sorted. */
     static List<String> decodedRuns(PackedData d, Tokenizer tok) {
-        return maskedRuns(d).stream().map(tok::decode).sorted().toList();
+        return maskedRuns(d).stream().map(r -> text(tok, r)).sorted().toList();
+    }
+
+    static String text(Tokenizer tok, int[] ids) {
+        java.util.Map<Integer, String> specials = new java.util.HashMap<>();
+        tok.specialTokens().forEach((k, v) -> specials.put(v, k));
+        StringBuilder sb = new StringBuilder();
+        int from = 0;
+        for (int i = 0; i <= ids.length; i++) {
+            if (i < ids.length && !specials.containsKey(ids[i])) continue;
+            sb.append(tok.decode(Arrays.copyOfRange(ids, from, i)));
+            if (i < ids.length) sb.append(specials.get(ids[i]));
+            from = i + 1;
+        }
+        return sb.toString();
     }
 
     static String show(int[] ids) {

@@ -135,4 +135,29 @@ class TrainerTest {
         for (int i = 0; i < 11; i++) s.next(4);  // 44 sequences: into epoch 1
         assertEquals(new DataStream.Position(1, 4), s.position());
     }
+
+    @Test
+    void aDivergingLossStopsWithOneLine(@TempDir Path dir) {
+        try (BigramModel m = new BigramModel(V, 4, SEQ, 9)) {
+            TrainableModel nanAtStep3 = new TrainableModel() {
+                int calls;
+
+                public List<Parameter> parameters() { return m.parameters(); }
+                public int batchRows() { return 4; }
+                public int seqLen() { return SEQ; }
+                public int vocabSize() { return V; }
+                public LossSum loss(Batch b) { return m.loss(b); }
+                public void close() {}
+
+                public LossSum forwardBackward(Batch b, float scale) {
+                    LossSum l = m.forwardBackward(b, scale);
+                    return ++calls == 3 ? new LossSum(Double.NaN, l.tokens()) : l;
+                }
+            };
+            Trainer t = new Trainer(nanAtStep3, TRAIN, EVAL, options(10).withAccum(1).withCadence(0, 2), dir, Progress.NONE);
+            CortadoException e = assertThrows(CortadoException.class, () -> t.run(null));
+            assertTrue(e.getMessage().contains("diverged at step 3") && e.getMessage().contains("checkpoint-2")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
 }
