@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
             "With stdin not a terminal, each non-blank input line is one user message and each reply goes to stdout, ending with a newline; "
                     + "notices and slash-command output go to stderr. Type /help in a chat for the commands."})
 final class ChatCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "the model")
+    @Option(names = "--model", paramLabel = "PATH", description = "the model (default: Cortado's small demo chat model, " + DefaultModel.RELATIVE + ")")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "tokenizer.json, llama2.c tokenizer.bin or a GGUF (default: the model's own)")
@@ -90,6 +90,7 @@ final class ChatCommand implements Callable<Integer> {
         if (threads < 0) throw new CortadoException("--threads must be >= 0");
         if (maxTokens < 0) throw new CortadoException("--max-tokens must be >= 0");
         if (threads > 0) Kernels.setThreads(threads);
+        if (model == null) model = DefaultModel.require();
         Sampler.Settings settings;
         try {
             settings = new Sampler.Settings(temperature, topK, topP, minP, repeatPenalty, repeatLastN,

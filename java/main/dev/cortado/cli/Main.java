@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             LoraCommand.class,
             FinetuneCommand.class,
+            PretrainCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -42,6 +42,20 @@ public final class ModelFile implements AutoCloseable {
         this.resources = new ArrayList<>(resources);
     }
 
+    /**
+     * A model held in memory rather than read from a file (a freshly initialised or trained one):
+     * {@code label} names it in messages and progress, the tensors carry GGUF names and layout, and
+     * the tokenizer (with its chat template) is what {@link ModelWriter#writeGguf} writes. Nothing is
+     * mapped, so closing it releases nothing. Not validated here: call {@link #validate}.
+     */
+    public static ModelFile inMemory(Path label, ModelConfig config, List<Tensor> tensors, TokenizerData tokenizer) {
+        LinkedHashMap<String, Tensor> byName = new LinkedHashMap<>();
+        for (Tensor t : tensors) {
+            if (byName.put(t.name(), t) != null) throw new IllegalArgumentException("tensor " + t.name() + " given twice");
+        }
+        return new ModelFile(label, ModelFormat.GGUF, "in memory", config, byName, tokenizer, null, List.of());
+    }
+
     public Path path() {
         return path;
     }

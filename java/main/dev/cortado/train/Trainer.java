@@ -45,6 +45,7 @@ public final class Trainer {
     private String title = "cortado train";
     private int stopAfter = -1;
     private double initialEvalLoss = Double.NaN;
+    private java.util.function.Consumer<Path> onSave = ckpt -> {};
 
     /**
      * @param eval nullable or empty: no evaluation
@@ -66,6 +67,12 @@ public final class Trainer {
     /** Facts stored in checkpoints beside the options (a resume checks they match). */
     public Trainer extra(Map<String, String> extra) {
         this.extra = Map.copyOf(extra);
+        return this;
+    }
+
+    /** Runs after each checkpoint is saved, with its directory (pretraining writes a loadable model there). */
+    public Trainer onSave(java.util.function.Consumer<Path> action) {
+        this.onSave = action;
         return this;
     }
 
@@ -176,6 +183,7 @@ public final class Trainer {
                         Checkpoint.State st = new Checkpoint.State(step, data.position(), adam.step(), e.elapsedSeconds(), rows,
                                 model.seqLen(), options, extra, log.entries());
                         lastSaved = Checkpoint.save(checkpointDir(), st, params, adam, options.keep());
+                        onSave.accept(lastSaved);
                     }
                 }
                 progress.finish();
