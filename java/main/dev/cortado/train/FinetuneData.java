@@ -35,7 +35,8 @@ public final class FinetuneData {
     private FinetuneData() {}
 
     /**
-     * Reads .jsonl ({"text"}, {"prompt","completion"}, {"messages":[{"role","content"}...]}) or .txt;
+     * Reads .jsonl ({"text"}, {"prompt","completion"}, {"messages":[{"role","content"}...]}), .txt, or a
+     * token shard .bin ({@link TokenShard}: already tokenized, cut into windows like .txt);
      * {@code template} may be null (then chat data is an error). Bad input is a one-line
      * CortadoException naming the file and, for a bad line, its number (skipped and counted instead
      * with {@link DataOptions#skipBad()}).
@@ -53,6 +54,10 @@ public final class FinetuneData {
             groups = new ArrayList<>();
             for (Example w : TextWindows.read(file, tokenizer, options.seqLen(), p)) groups.add(List.of(w));
             format = "txt";
+        } else if (name.endsWith(".bin")) {
+            groups = new ArrayList<>();
+            for (Example w : TextWindows.readShard(file, tokenizer, options.seqLen())) groups.add(List.of(w));
+            format = "shard";
         } else if (name.endsWith(".jsonl")) {
             JsonlExamples jsonl = new JsonlExamples(file, tokenizer, template);
             DataLines.forEach(file, p, jsonl, bad -> {
@@ -67,7 +72,7 @@ public final class FinetuneData {
             groups = jsonl.groups;
             format = jsonl.format;
         } else {
-            throw CortadoException.inFile(file, "is not a data file Cortado reads (give .jsonl or .txt)");
+            throw CortadoException.inFile(file, "is not a data file Cortado reads (give .jsonl, .txt or a token shard .bin)");
         }
         if (groups.isEmpty()) {
             throw CortadoException.inFile(file, "the data set is empty" + (skipped[0] > 0 ? " (all " + skipped[0] + " lines were bad)" : ""));

@@ -63,6 +63,28 @@ final class TextWindows {
         if (bos != null) stream[0] = bos;
         System.arraycopy(ids, 0, stream, head, ids.length);
         if (eos != null) stream[stream.length - 1] = eos;
+        return windows(stream, seqLen);
+    }
+
+    /**
+     * A token shard ({@link TokenShard}, e.g. from the Spark TokenizeDataset job) as training data:
+     * its tokens are already one stream (documents with their BOS/EOS), cut into windows like text.
+     */
+    static List<Example> readShard(Path file, Tokenizer tokenizer, int seqLen) {
+        int[] stream = TokenShard.read(file);
+        int vocab = tokenizer.vocabSize();
+        for (int i = 0; i < stream.length; i++) {
+            if (stream[i] < 0 || stream[i] >= vocab) {
+                throw CortadoException.inFile(file, "token " + i + " is id " + stream[i] + ", outside the tokenizer's "
+                        + vocab + "-token vocabulary (was the shard made with another tokenizer?)");
+            }
+        }
+        if (stream.length < 2) throw CortadoException.inFile(file, "the data set is empty (fewer than 2 tokens)");
+        return windows(stream, seqLen);
+    }
+
+    /** Windows of seqLen + 1 tokens overlapping by one: every token after the first is a target once. */
+    private static List<Example> windows(int[] stream, int seqLen) {
         List<Example> windows = new ArrayList<>();
         for (int start = 0; start < stream.length - 1; start += seqLen) {
             int end = Math.min(stream.length, start + seqLen + 1);

@@ -159,6 +159,23 @@ class FinetuneDataTest {
     }
 
     @Test
+    void tokenShardsAreWindowedLikeText() throws IOException {
+        Path txt = file("d.txt", "abcdefghij");
+        Path shard = dir.resolve("d.bin");
+        int[] stream = PackedRuns.rows(load(txt, 100).train()).get(0);
+        int n = 12;  // BOS + 10 letters + EOS, as the .txt path makes them
+        TokenShard.write(shard, stream, n, TokenShard.DType.UINT16);
+        DatasetSplit s = load(shard, 4);
+        assertEquals("shard", s.report().format());
+        assertEquals(List.of("abcd", "efgh", "ij</s>"), PackedRuns.decodedRuns(s.train(), TOK));
+
+        TokenShard.write(shard, new int[] {1, 99999}, 2, TokenShard.DType.UINT32);
+        assertTrue(fails(shard).getMessage().contains("outside the tokenizer's"));
+        Files.writeString(shard, "not a shard at all, just some text");
+        assertTrue(fails(shard).getMessage().contains("not a token shard"));
+    }
+
+    @Test
     void progressReportsBytesRead() throws IOException {
         Path f = file("d.jsonl", "{\"text\":\"abc\"}\n{\"text\":\"de\"}");
         long[] total = {0, 0};
@@ -223,7 +240,7 @@ class FinetuneDataTest {
         Path allBad = file("b.jsonl", "nope\n{\n");
         assertTrue(fails(allBad, new DataOptions(8, 0, 1, true)).getMessage().contains("all 2 lines were bad"));
         assertTrue(fails(dir.resolve("missing.jsonl")).getMessage().contains("no such data file"));
-        assertTrue(fails(file("d.csv", "a,b\n")).getMessage().contains("give .jsonl or .txt"));
+        assertTrue(fails(file("d.csv", "a,b\n")).getMessage().contains("give .jsonl, .txt or a token shard .bin"));
     }
 
     @Test
