@@ -42,7 +42,7 @@ import java.util.concurrent.Callable;
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Fine-tune a model with LoRA (or QLoRA: the frozen base held as NF4) on a data file.",
             "Data: .jsonl with {\"text\"}, {\"prompt\",\"completion\"} or {\"messages\":[...]} per line (chat data uses the "
-                    + "model's chat template, or --template; only assistant tokens and completions are trained), or .txt.",
+                    + "model's chat template, or --template; only assistant tokens and completions are trained), .txt, or a token shard .bin (CRTDSHRD, as the Spark TokenizeDataset job writes).",
             "Writes to --out: the adapter as a PEFT directory (adapter_config.json, adapter_model.safetensors) and as a "
                     + "llama.cpp GGUF LoRA (adapter.gguf), train_log.jsonl (one JSON object per step), loss.svg and checkpoints/.",
             "Ctrl-C finishes the current step, saves a checkpoint and exits with status 130; --resume OUT continues "
@@ -51,7 +51,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "BASE", description = "the base model (GGUF, Hugging Face directory or llama2.c)")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "training data: .jsonl or .txt")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "training data: .jsonl, .txt or a token shard .bin")
     Path data;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory (adapter, log, chart, checkpoints)")

@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
  * only the model (random init, full training) and the output (a whole GGUF) differ.
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Pretrain a small Llama-architecture model from random weights on text (.txt, or .jsonl like finetune's).",
+        description = {"Pretrain a small Llama-architecture model from random weights on text (.txt, .jsonl like finetune's, or token shards .bin).",
             "The tokenizer (a tokenizer.json from `cortado tokenizer train`, its directory, a .tiktoken file or a tiktoken "
                     + "name) gets ChatML's special tokens <|endoftext|>, <|im_start|>, <|im_end|> (appended when missing) and the "
                     + "ChatML template, with <|im_end|> as end of turn, so the model can be fine-tuned into a chat model.",
@@ -61,7 +61,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", required = true, paramLabel = "TOKENIZER", description = "tokenizer.json (or its directory), .tiktoken, or a tiktoken name")
     String tokenizer;
 
-    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "PATH", description = "training text: .txt files (one token stream each) or .jsonl")
+    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "PATH", description = "training text: .txt files (one token stream each) , .jsonl, or token shards (.bin)")
     List<Path> data;
 
     @Option(names = "--out", required = true, paramLabel = "MODEL.gguf", description = "the model to write")
