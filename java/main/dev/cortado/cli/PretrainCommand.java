@@ -61,7 +61,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", required = true, paramLabel = "TOKENIZER", description = "tokenizer.json (or its directory), .tiktoken, or a tiktoken name")
     String tokenizer;
 
-    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "PATH", description = "training text: .txt files (one token stream each) , .jsonl, or token shards (.bin)")
+    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "PATH", description = "training text: .txt files (one token stream each), .jsonl, or token shards (.bin)")
     List<Path> data;
 
     @Option(names = "--out", required = true, paramLabel = "MODEL.gguf", description = "the model to write")
