@@ -9,6 +9,7 @@
 # Wall time and peak RSS from /usr/bin/time (Cortado runs with CORTADO_JAVA_OPTS, default -Xmx512m).
 # Prints a Markdown table.
 # Usage: tools/bench/tokenizer-train.sh [small|big|all]   (from the repository root, after `make`)
+#        SPM=0 tools/bench/tokenizer-train.sh big      skips SentencePiece
 set -euo pipefail
 which=${1:-all}
 shared=${CORTADO_SHARED:-../shared}
@@ -77,6 +78,7 @@ run_corpus() {
       read -r t b < <(node "$here/tokenizer-train-hf.mjs" count "$work/hf-$name.json" "$held")
       row "$name" "HF tokenizers 0.23.2" $v "$s" "$k" "$t" "$b"
     fi
+    [ "${SPM:-1}" = 0 ] && continue  # SPM=0 skips SentencePiece (slow on the big corpus)
     read -r s k < <(measure spm_train --input="$train" --model_prefix="$work/spm-$name-$v" --vocab_size=$v \
         --model_type=bpe --character_coverage=1.0 --byte_fallback=true --num_threads="$(nproc)" --minloglevel=2)
     t=$(spm_encode --model="$work/spm-$name-$v.model" --output_format=id < "$held" | wc -w)
