@@ -32,7 +32,7 @@ spark_opts+=" -Dspark.eventLog.logStageExecutorMetrics=true -Dspark.executor.met
 spark_opts+=" -Dspark.local.dir=$work/spark-tmp"
 /usr/bin/time -v env CORTADO_JAVA_OPTS="$spark_opts" "$here/tools/cortado" spark train-tokenizer --master "$master" \
   --input "$work"/corpus/part-*.txt --out "$work/spark-out" --vocab-size "$vocab" --max-words "$max_words" \
-  2> "$work/spark-time.txt" | tee "$work/spark-stdout.txt" || { tail -30 "$work/spark-time.txt"; exit 1; }
+  2> "$work/spark-time.txt" | grep -v -E 'WARN +org.apache.spark.storage' | tee "$work/spark-stdout.txt" || { tail -30 "$work/spark-time.txt"; exit 1; }
 grep -E "Elapsed|Maximum resident|User time|System time" "$work/spark-time.txt"
 cat "$work/spark-out/summary.json"
 # Spark's own figures, from the event log: per-task peak execution memory and spills, the JVM's peak heap
@@ -43,7 +43,7 @@ peaks = {}
 def walk(d):
     if isinstance(d, dict):
         for k, v in d.items():
-            if k in ("JVMHeapMemory", "OnHeapExecutionMemory", "OnHeapStorageMemory", "ProcessTreeJVMRSSMemory") and isinstance(v, int):
+            if k in ("JVMHeapMemory", "OnHeapExecutionMemory", "OnHeapStorageMemory") and isinstance(v, int):
                 peaks[k] = max(peaks.get(k, 0), v)
             walk(v)
     elif isinstance(d, list):
