@@ -28,12 +28,13 @@ done
 DIM=${DIM:-256}; LAYERS=${LAYERS:-6}; HEADS=${HEADS:-8}; KV_HEADS=${KV_HEADS:-4}; FFN=${FFN:-704}
 VOCAB=${VOCAB:-4096}; SEQ=${SEQ:-256}; BATCH=${BATCH:-8}
 [ -f "$corpus" ] || { echo "pretrain.sh: no corpus at $corpus (give --corpus FILE)" >&2; exit 2; }
-"$python" -c 'import torch' 2>/dev/null || { echo "pretrain.sh: $python cannot import torch (apt-get install python3-torch libopenblas0-pthread)" >&2; exit 2; }
+. "$here/lib.sh"
+bench_need_torch
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "model: dim $DIM, $LAYERS layers, $HEADS heads ($KV_HEADS KV), FFN $FFN, vocab $VOCAB; batch $BATCH x $SEQ tokens; $threads threads" >&2
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+bench_machine >&2
 
 # The tokenizer only sets the vocabulary size; the text is the first 2 MB of the corpus.
 head -c 2000000 "$corpus" > "$work/text.txt"
@@ -42,23 +43,17 @@ head -c 2000000 "$corpus" > "$work/text.txt"
 
 # Cortado's CPU time per step: the CPU time of a run of warmup + steps steps less that of a run of
 # warmup steps (start-up, tokenizing and the untimed steps cancel out).
-cpu_of() {  # steps -> user + sys seconds of one pretrain run
-  /usr/bin/time -f "%U %S" -o "$work/time.$1" "$cortado" pretrain --tokenizer "$work/tok/tokenizer.json" \
+cpu_of() {  # steps: one pretrain run, timed into $work/time.<steps>
+  /usr/bin/time -f "%U %S %M" -o "$work/time.$1" "$cortado" pretrain --tokenizer "$work/tok/tokenizer.json" \
     --data "$work/text.txt" --out "$work/m$1.gguf" --dim "$DIM" --layers "$LAYERS" --heads "$HEADS" \
     --kv-heads "$KV_HEADS" --ffn "$FFN" --ctx "$SEQ" --batch "$BATCH" --steps "$1" --eval-split 0 \
     --threads "$threads" 2>"$work/cortado.err" || { cat "$work/cortado.err" >&2; exit 1; }
-  awk '{ print $1 + $2 }' "$work/time.$1"
 }
-cpu_short="$(cpu_of "$warmup")"
-cpu_long="$(cpu_of "$((warmup + steps))")"
+cpu_of "$warmup"
+cpu_of "$((warmup + steps))"
 mv "$work/m$((warmup + steps)).run" "$work/m.run"
-cortado_tps="$("$python" - "$work/m.run/train_log.jsonl" "$warmup" <<'EOF'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]):]
-print(f"{statistics.median(r['tokens_per_s'] for r in rows):.1f}")
-EOF
-)"
-cortado_cps="$(awk -v a="$cpu_short" -v b="$cpu_long" -v n="$steps" -v t="$((BATCH * SEQ))" 'BEGIN { printf "%.1f", t * n / (b - a) }')"
+cortado_tps="$(bench_median_tps "$work/m.run/train_log.jsonl" "$warmup")"
+cortado_cps="$(bench_tokens_per_cpu_s "$work/time.$warmup" "$work/time.$((warmup + steps))" "$steps" "$((BATCH * SEQ))")"
 echo "cortado tokens/s $cortado_tps tokens/cpu-s $cortado_cps (steps $steps after $warmup untimed)"
 
 torch_line="$("$python" "$here/pretrain_torch.py" --dim "$DIM" --layers "$LAYERS" --heads "$HEADS" --kv-heads "$KV_HEADS" \

@@ -88,13 +88,45 @@ class Llama(torch.nn.Module):
         return self.out(self.norm(x))
 
 
-def main():
+def timed_steps(model, opt, a, vocab, theta=10000.0, label="torch"):
+    """Trains `model` on random ids for a.warmup_steps + a.steps steps (cross-entropy, clipping at 1.0,
+    `opt`) and prints the timed steps' median tokens/s and tokens per CPU-second (shared with
+    finetune_torch.py)."""
+    cos, sin = rope_tables(a.seq_len, a.dim // a.heads, theta)
+    mask = torch.triu(torch.ones(a.seq_len, a.seq_len, dtype=torch.bool), diagonal=1)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    gen = torch.Generator().manual_seed(1)
+    times, cpu = [], []
+    for step in range(a.warmup_steps + a.steps):
+        data = torch.randint(0, vocab, (a.batch, a.seq_len + 1), generator=gen)
+        t0, c0 = time.perf_counter(), time.process_time()
+        logits = model(data[:, :-1], cos, sin, mask)
+        loss = F.cross_entropy(logits.reshape(-1, vocab), data[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        opt.step()
+        if step >= a.warmup_steps:
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    med = statistics.median(times)
+    tokens = a.batch * a.seq_len
+    print(f"{label} tokens/s {tokens / med:.1f} tokens/cpu-s {tokens * len(cpu) / sum(cpu):.1f} "
+          f"(steps {a.steps}, median step {med:.3f} s, torch {torch.__version__})", flush=True)
+
+
+def shape_args(extra=()):
+    """The command line both benchmark scripts share: the model's shape, batch, threads and steps."""
     ap = argparse.ArgumentParser()
-    for name in ("dim", "layers", "heads", "kv-heads", "ffn", "vocab", "seq-len", "batch", "threads"):
+    for name in ("dim", "layers", "heads", "kv-heads", "ffn", "vocab", "seq-len", "batch", "threads") + tuple(extra):
         ap.add_argument("--" + name, type=int, required=True)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup-steps", type=int, default=3)
-    a = ap.parse_args()
+    return ap
+
+
+def main():
+    a = shape_args().parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model = Llama(a.vocab, a.dim, a.layers, a.heads, a.kv_heads, a.ffn)
@@ -102,26 +134,7 @@ def main():
     other = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": other, "weight_decay": 0.0}],
                             lr=1e-3, betas=(0.9, 0.95), eps=1e-8)
-    cos, sin = rope_tables(a.seq_len, a.dim // a.heads)
-    mask = torch.triu(torch.ones(a.seq_len, a.seq_len, dtype=torch.bool), diagonal=1)
-    gen = torch.Generator().manual_seed(1)
-    times, cpu = [], []
-    for step in range(a.warmup_steps + a.steps):
-        data = torch.randint(0, a.vocab, (a.batch, a.seq_len + 1), generator=gen)
-        t0, c0 = time.perf_counter(), time.process_time()
-        logits = model(data[:, :-1], cos, sin, mask)
-        loss = F.cross_entropy(logits.reshape(-1, a.vocab), data[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        if step >= a.warmup_steps:
-            times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-    med = statistics.median(times)
-    tokens = a.batch * a.seq_len
-    print(f"torch tokens/s {tokens / med:.1f} tokens/cpu-s {tokens * len(cpu) / sum(cpu):.1f} "
-          f"(steps {a.steps}, median step {med:.3f} s, torch {torch.__version__})")
+    timed_steps(model, opt, a, a.vocab)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--template", paramLabel = "NAME_OR_FILE", description = "chat template for chat data: a built-in name or a .jinja file (default: the model's own)")
     String template;
 
-    @Option(names = "--qlora", description = "QLoRA: hold the frozen projection weights as NF4 (less memory)")
+    @Option(names = "--qlora", description = "QLoRA: hold the frozen base's matrices (projections, token embeddings, an untied output) as NF4 (less memory)")
     boolean qlora;
 
     @Option(names = "--rank", paramLabel = "R", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE})")
@@ -198,8 +198,9 @@ final class FinetuneCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "LoRA rank %d, alpha %s on %s: %s trainable parameters; %d steps of %d × %d tokens × %d%n",
                         rank, trim(alpha), String.join(",", targetSet), Sizes.count(trainable), total, batch, seqLen, gradAccum);
                 if (qlora) {
-                    err.printf(Locale.ROOT, "QLoRA: the frozen base holds %s resident, against %s as F32 (%s saved)%n",
-                            Sizes.bytes(tm.baseBytes()), Sizes.bytes(tm.baseBytesF32()), Sizes.bytes(tm.baseBytesF32() - tm.baseBytes()));
+                    err.printf(Locale.ROOT, "QLoRA: the frozen base holds %s resident, against %s as F32 (%.2f×, %s saved); NF4: %s; norms F32%n",
+                            Sizes.bytes(tm.baseBytes()), Sizes.bytes(tm.baseBytesF32()), (double) tm.baseBytes() / tm.baseBytesF32(),
+                            Sizes.bytes(tm.baseBytesF32() - tm.baseBytes()), nf4Summary(tm.nf4Names(), f.config().tiedEmbeddings()));
                 }
                 Map<String, String> extra = new LinkedHashMap<>();
                 extra.put("--rank", Integer.toString(rank));
@@ -233,6 +234,19 @@ final class FinetuneCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** "token_embd (and the tied output), 210 projections" from the NF4 tensor names. */
+    static String nf4Summary(List<String> names, boolean tied) {
+        List<String> whole = new java.util.ArrayList<>();
+        int projections = 0;
+        for (String n : names) {
+            if (n.startsWith("blk.")) projections++;
+            else whole.add(n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : n);
+        }
+        String s = String.join(", ", whole);
+        if (tied && whole.contains("token_embd")) s = s.replace("token_embd", "token_embd (also the tied output)");
+        return s + (s.isEmpty() ? "" : ", ") + projections + " projection" + (projections == 1 ? "" : "s");
     }
 
     private static String trim(float f) {

@@ -64,6 +64,7 @@ public final class TrainModel implements TrainableModel {
     private final List<Parameter> params = new ArrayList<>();
     private final List<Pointer> owned = new ArrayList<>();
     private long baseBytes, baseBytesF32;
+    private final List<String> nf4Names = new ArrayList<>();
 
     private static final class Layer {
         FloatPointer attnNorm, dAttnNorm, ffnNorm, dFfnNorm;
@@ -143,14 +144,19 @@ public final class TrainModel implements TrainableModel {
                 emb = ev;
                 embGrad = params.get(params.size() - 1).grad();
             } else {
-                if (e.type() != TensorType.F32 && !Kernels.canDequantize(e.type())) {
-                    throw CortadoException.inFile(file.path(), "token_embd.weight has type " + e.type() + ", which the training kernels cannot read");
-                }
-                embType = e.type();
-                emb = frozenBytes(e);
                 embGrad = null;
-                baseBytes += e.byteSize();
                 baseBytesF32 += 4 * e.elementCount();
+                if (spec.qlora()) {  // for a small model the embedding is a large share of the base (SmolLM2-135M: 21%)
+                    embType = TensorType.NF4;
+                    emb = nf4(file, e);
+                } else {
+                    if (e.type() != TensorType.F32 && !Kernels.canDequantize(e.type())) {
+                        throw CortadoException.inFile(file.path(), "token_embd.weight has type " + e.type() + ", which the training kernels cannot read");
+                    }
+                    embType = e.type();
+                    emb = frozenBytes(e);
+                    baseBytes += e.byteSize();
+                }
             }
             embRowBytes = embType.byteSize(C);
             layers = new Layer[c.nLayers()];
@@ -180,7 +186,7 @@ public final class TrainModel implements TrainableModel {
             } else {
                 Tensor o = file.require(TensorNames.OUTPUT);
                 output = full ? new Projection(o.name(), C, vocab, TensorType.F32, trainable(o, true), lastGrad())
-                        : frozenProjection(file, o, false);
+                        : frozenProjection(file, o, spec.qlora());
             }
             Tensor freqs = file.tensor(TensorNames.ROPE_FREQS);
             ropeFreqs = freqs == null ? null : own(new FloatPointer(freqs.toFloats()));
@@ -288,22 +294,35 @@ public final class TrainModel implements TrainableModel {
     private Projection frozenProjection(ModelFile file, Tensor t, boolean nf4) {
         int in = (int) t.dim(1), out = (int) t.dim(0);
         baseBytesF32 += 4 * t.elementCount();
-        if (nf4) {
-            if (in % 64 != 0) throw CortadoException.inFile(file.path(), "QLoRA needs rows of a multiple of 64, but " + t.name() + " has rows of " + in);
-            if (t.type().codec() == null) throw CortadoException.inFile(file.path(), "tensor " + t.name() + " has type " + t.type() + ", which Cortado cannot read");
-            ByteBuffer q = Codecs.quantizeRows(TensorType.NF4, t.toFloats(), in);
-            BytePointer p = own(new BytePointer(q.capacity()));
-            byte[] chunk = new byte[q.capacity()];
-            q.position(0).get(chunk);
-            p.put(chunk);
-            baseBytes += q.capacity();
-            return new Projection(t.name(), in, out, TensorType.NF4, p, null);
-        }
+        if (nf4) return new Projection(t.name(), in, out, TensorType.NF4, nf4(file, t), null);
         if (!Kernels.canMatmul(t.type())) {
             throw CortadoException.inFile(file.path(), "tensor " + t.name() + " has type " + t.type() + ", which the training kernels cannot multiply");
         }
         baseBytes += t.byteSize();
         return new Projection(t.name(), in, out, t.type(), frozenBytes(t), null);
+    }
+
+    /**
+     * A (rows, in) matrix re-held natively as NF4 rows (QLoRA), quantized a slice of rows at a time so
+     * the heap never holds more than a slice as floats; counted in {@link #baseBytes} and {@link #nf4Names}.
+     */
+    private BytePointer nf4(ModelFile file, Tensor t) {
+        int in = (int) t.dim(1), rows = (int) t.dim(0);
+        if (in % 64 != 0) throw CortadoException.inFile(file.path(), "QLoRA needs rows of a multiple of 64, but " + t.name() + " has rows of " + in);
+        if (t.type().codec() == null) throw CortadoException.inFile(file.path(), "tensor " + t.name() + " has type " + t.type() + ", which Cortado cannot read");
+        long srcRow = t.type().rowBytes(in), dstRow = TensorType.NF4.rowBytes(in);
+        BytePointer p = own(new BytePointer(Math.multiplyExact(rows, dstRow)));
+        int slice = (int) Math.max(1, Math.min(rows, (8L << 20) / (4L * in)));  // 8 MB of floats
+        for (int r0 = 0; r0 < rows; r0 += slice) {
+            int n = Math.min(slice, rows - r0);
+            float[] f = Codecs.dequantizeRows(t.type(), t.bytes(r0 * srcRow, Math.toIntExact(n * srcRow)), 0, n, in);
+            ByteBuffer dst = p.position(r0 * dstRow).limit(r0 * dstRow + n * dstRow).asBuffer();
+            Codecs.quantizeRows(TensorType.NF4, f, 0, n, in, dst, 0);
+        }
+        p.position(0).limit(p.capacity());
+        baseBytes += p.capacity();
+        nf4Names.add(t.name());
+        return p;
     }
 
     /** The tensor's bytes natively: a view of the mapping, or a copy of a heap tensor. */
@@ -561,9 +580,14 @@ public final class TrainModel implements TrainableModel {
         return new LoraAdapter(null, m, spec.alpha(), false, false, c.architecture(), c.nHeads(), c.nKvHeads(), null, TensorType.F32);
     }
 
-    /** Bytes of the frozen base held now (projections as stored or NF4, embeddings, norms); 0 in full mode. */
+    /** Bytes of the frozen base held now (projections and embeddings as stored or NF4, norms F32); 0 in full mode. */
     public long baseBytes() {
         return baseBytes;
+    }
+
+    /** The frozen base tensors held as NF4 (QLoRA: token_embd, an untied output and every projection), in model order. */
+    public List<String> nf4Names() {
+        return Collections.unmodifiableList(nf4Names);
     }
 
     /** What the frozen base would take as F32. */

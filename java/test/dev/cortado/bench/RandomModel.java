@@ -9,6 +9,7 @@ import dev.cortado.model.TensorNames;
 import dev.cortado.tensor.Half;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
+import dev.cortado.train.RandomInit;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,10 +23,11 @@ import java.util.SplittableRandom;
  * Writes a random-weight Llama GGUF of a real model's shape for speed benchmarks (tools/bench/generate.sh).
  * Quantized weights are drawn directly as blocks (random quants, small fp16 scales, so values stay
  * near N(0, 0.02²)-sized) — quantizing floats in Java would take minutes for 1B parameters. The
- * K-quant files keep rows that are not whole super-blocks (SmolLM2's 576) in Q5_0, as llama.cpp does. The
+ * K-quant files keep rows that are not whole super-blocks (SmolLM2's 576) in Q5_0, as llama.cpp does. F32
+ * files (for the training benchmarks) take {@link RandomInit}'s weights instead. The
  * tokenizer is the 32k Llama-2 SentencePiece vocabulary padded with unused tokens to the shape's size.
  *
- * <p>Usage: RandomModel SHAPE TYPE OUT VOCAB_GGUF, SHAPE = smollm2-135m | llama3.2-1b, TYPE = q8_0 | q4_0 | q4_k.
+ * <p>Usage: RandomModel SHAPE TYPE OUT VOCAB_GGUF, SHAPE = smollm2-135m | llama3.2-1b, TYPE = q8_0 | q4_0 | q4_k | f32.
  */
 public final class RandomModel {
     public static void main(String[] args) {
@@ -58,6 +60,10 @@ public final class RandomModel {
             md.put("tokenizer.ggml.tokens", GgufValue.ofStrings(tokens));
             md.put("tokenizer.ggml.scores", GgufValue.ofFloats(scores));
             md.put("tokenizer.ggml.token_type", GgufValue.ofInt32s(types));
+        }
+        if (type == TensorType.F32) {  // training benchmarks (tools/bench/finetune.sh): Cortado's own init, normal(0, 0.02)
+            GgufWriter.write(out, md, RandomInit.tensors(c, 42));
+            return;
         }
         SplittableRandom rnd = new SplittableRandom(42);
         List<Tensor> ts = new ArrayList<>();

@@ -175,6 +175,11 @@ class TrainModelTest {
             assertTrue(Double.isFinite(fb.mean()));
             assertTrue(q.baseBytes() < f32.baseBytes() * 0.6, q.baseBytes() + " vs " + f32.baseBytes());
             assertEquals(f32.baseBytesF32(), q.baseBytesF32());
+            // every matrix NF4, the tied embedding included: the base shrinks to ~4.1 bits a weight plus F32 norms
+            assertEquals(1 + 7 * model.config().nLayers(), q.nf4Names().size(), q.nf4Names().toString());
+            assertEquals(TensorNames.TOKEN_EMBD, q.nf4Names().get(0));
+            assertTrue(f32.nf4Names().isEmpty());
+            assertTrue(q.baseBytes() < 0.3 * q.baseBytesF32(), q.baseBytes() + " vs " + q.baseBytesF32() + " as F32");
         }
     }
 
