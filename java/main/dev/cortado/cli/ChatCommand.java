@@ -11,6 +11,7 @@ import dev.cortado.model.Sampler;
 import dev.cortado.model.Transformer;
 import dev.cortado.tokenizer.Tokenizer;
 import dev.cortado.tokenizer.Tokenizers;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -43,32 +44,14 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "tokenizer.json, llama2.c tokenizer.bin or a GGUF (default: the model's own)")
     Path tokenizer;
 
+    @CommandLine.Mixin
+    SamplingOptions sampling;
+
     @Option(names = "--system", paramLabel = "TEXT", description = "the system prompt")
     String system;
 
     @Option(names = "--template", paramLabel = "NAME_OR_FILE", description = "chat template: a built-in name (chatml, llama3, llama2, mistral, gemma, phi3, zephyr) or a .jinja file (default: the model's own)")
     String template;
-
-    @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8", description = "temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "keep the K most likely tokens; 0 = all (default: ${DEFAULT-VALUE})")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "nucleus sampling; 1 = off (default: ${DEFAULT-VALUE})")
-    float topP;
-
-    @Option(names = "--min-p", paramLabel = "M", defaultValue = "0.05", description = "drop tokens below M x the top probability; 0 = off (default: ${DEFAULT-VALUE})")
-    float minP;
-
-    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0", description = "1 = off (default: ${DEFAULT-VALUE})")
-    float repeatPenalty;
-
-    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64", description = "tokens the repeat penalty looks back over (default: ${DEFAULT-VALUE})")
-    int repeatLastN;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "-1", description = "random seed; -1 = random (default)")
-    long seed;
 
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "0", description = "the most tokens per reply; 0 = until the end of the turn (default)")
     int maxTokens;
@@ -91,13 +74,7 @@ final class ChatCommand implements Callable<Integer> {
         if (maxTokens < 0) throw new CortadoException("--max-tokens must be >= 0");
         if (threads > 0) Kernels.setThreads(threads);
         if (model == null) model = DefaultModel.require();
-        Sampler.Settings settings;
-        try {
-            settings = new Sampler.Settings(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
-                    seed == -1 ? System.nanoTime() : seed);
-        } catch (IllegalArgumentException e) {
-            throw new CortadoException(e.getMessage());
-        }
+        Sampler.Settings settings = sampling.settings();
         try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch)) {
             LoraOption.apply(loras, f, t);
             Tokenizer tok = Tokenizers.of(f.tokenizer());

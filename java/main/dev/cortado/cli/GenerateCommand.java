@@ -9,6 +9,7 @@ import dev.cortado.model.Sampler;
 import dev.cortado.model.Transformer;
 import dev.cortado.tokenizer.Tokenizer;
 import dev.cortado.tokenizer.Tokenizers;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,32 +34,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "tokenizer.json, llama2.c tokenizer.bin or a GGUF (default: the model's own)")
     Path tokenizer;
 
+    @CommandLine.Mixin
+    SamplingOptions sampling;
+
     @Option(names = {"--prompt", "-p"}, paramLabel = "TEXT", defaultValue = "", description = "the prompt (default: empty, i.e. BOS only)")
     String prompt;
 
     @Option(names = "-n", paramLabel = "N", defaultValue = "256", description = "new tokens to generate, after the prompt (llama2.c's -n counts positions instead: its steps = prompt tokens - 1 + N) (default: ${DEFAULT-VALUE})")
     int n;
-
-    @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8", description = "temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "keep the K most likely tokens; 0 = all (default: ${DEFAULT-VALUE})")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "nucleus sampling; 1 = off (default: ${DEFAULT-VALUE})")
-    float topP;
-
-    @Option(names = "--min-p", paramLabel = "M", defaultValue = "0.05", description = "drop tokens below M x the top probability; 0 = off (default: ${DEFAULT-VALUE})")
-    float minP;
-
-    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0", description = "penalty for tokens seen in the last --repeat-last-n; 1 = off (default: ${DEFAULT-VALUE})")
-    float repeatPenalty;
-
-    @Option(names = "--repeat-last-n", paramLabel = "N", defaultValue = "64", description = "(default: ${DEFAULT-VALUE})")
-    int repeatLastN;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "-1", description = "random seed; the same seed gives the same text; -1 = random (default)")
-    long seed;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "kernel threads; 0 = all cores (default)")
     int threads;
@@ -86,13 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (threads < 0) throw new CortadoException("--threads must be >= 0");
         if (n < 0) throw new CortadoException("-n must be >= 0");
         if (threads > 0) Kernels.setThreads(threads);
-        Sampler.Settings settings;
-        try {
-            settings = new Sampler.Settings(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
-                    seed == -1 ? System.nanoTime() : seed);
-        } catch (IllegalArgumentException e) {
-            throw new CortadoException(e.getMessage());
-        }
+        Sampler.Settings settings = sampling.settings();
         try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch)) {
             LoraOption.apply(loras, f, t);
             Tokenizer tok = Tokenizers.of(f.tokenizer());
