@@ -2,11 +2,9 @@ package dev.cortado.tokenizer.train;
 
 import dev.cortado.tokenizer.ByteLevel;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cortado.CortadoException;
 import dev.cortado.io.AtomicFile;
@@ -28,8 +26,7 @@ import java.util.stream.Stream;
  * renamed into place at the end; a failure leaves the target as it was.
  */
 public final class TrainedTokenizerWriter {
-    private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final JsonFactory JSON = new JsonFactory();
 
     private TrainedTokenizerWriter() {}
 
@@ -83,57 +80,104 @@ public final class TrainedTokenizerWriter {
     }
 
     static void writeFiles(TrainedTokenizer t, TrainSummary s, Path dir) {
-        writeJson(dir.resolve("tokenizer.json"), tokenizerJson(t));
+        AtomicFile.writeStream(dir.resolve("tokenizer.json"), out -> writeJson(out, g -> tokenizerJson(t, g)));
         AtomicFile.writeStream(dir.resolve("tokenizer.tiktoken"), out -> out.write(tiktoken(t)));
-        writeJson(dir.resolve("summary.json"), summaryJson(s));
+        AtomicFile.writeStream(dir.resolve("summary.json"), out -> writeJson(out, g -> summaryJson(s, g)));
     }
 
-    /** The tokenizer.json tree. */
+    /** The tokenizer.json tree (built from the bytes {@link #tokenizerJsonBytes} gives). */
     public static ObjectNode tokenizerJson(TrainedTokenizer t) {
-        ObjectNode root = F.objectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        ArrayNode added = root.putArray("added_tokens");
+        try {
+            return (ObjectNode) new ObjectMapper().readTree(tokenizerJsonBytes(t));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Streams tokenizer.json. Written with jackson-core's generator rather than a databind tree: the
+     * ObjectMapper's start-up alone is a tenth of a second of a one-second run on a small corpus.
+     */
+    private static void tokenizerJson(TrainedTokenizer t, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("version", "1.0");
+        g.writeNullField("truncation");
+        g.writeNullField("padding");
+        g.writeArrayFieldStart("added_tokens");
         for (int k = 0; k < t.specialTokens().size(); k++) {
-            added.addObject().put("id", t.specialId(k)).put("content", t.specialTokens().get(k))
-                    .put("single_word", false).put("lstrip", false).put("rstrip", false)
-                    .put("normalized", false).put("special", true);
+            g.writeStartObject();
+            g.writeNumberField("id", t.specialId(k));
+            g.writeStringField("content", t.specialTokens().get(k));
+            g.writeBooleanField("single_word", false);
+            g.writeBooleanField("lstrip", false);
+            g.writeBooleanField("rstrip", false);
+            g.writeBooleanField("normalized", false);
+            g.writeBooleanField("special", true);
+            g.writeEndObject();
         }
-        root.putNull("normalizer");
+        g.writeEndArray();
+        g.writeNullField("normalizer");
         String split = t.pretokenizer().hfSplitRegex();
+        g.writeFieldName("pre_tokenizer");
         if (split == null) {
-            root.set("pre_tokenizer", byteLevel(false, true, true));  // GPT-2's regex, built into ByteLevel
+            byteLevel(g, false, true, true);  // GPT-2's regex, built into ByteLevel
         } else {
-            ObjectNode seq = root.putObject("pre_tokenizer").put("type", "Sequence");
-            ArrayNode list = seq.putArray("pretokenizers");
-            ObjectNode sp = list.addObject().put("type", "Split");
-            sp.putObject("pattern").put("Regex", split);
-            sp.put("behavior", "Isolated").put("invert", false);
-            list.add(byteLevel(false, true, false));
+            g.writeStartObject();
+            g.writeStringField("type", "Sequence");
+            g.writeArrayFieldStart("pretokenizers");
+            g.writeStartObject();
+            g.writeStringField("type", "Split");
+            g.writeObjectFieldStart("pattern");
+            g.writeStringField("Regex", split);
+            g.writeEndObject();
+            g.writeStringField("behavior", "Isolated");
+            g.writeBooleanField("invert", false);
+            g.writeEndObject();
+            byteLevel(g, false, true, false);
+            g.writeEndArray();
+            g.writeEndObject();
         }
-        root.set("post_processor", byteLevel(true, false, true));
-        root.set("decoder", byteLevel(true, true, true));
-        ObjectNode m = root.putObject("model").put("type", "BPE");
-        m.putNull("dropout");
-        m.putNull("unk_token");
-        m.putNull("continuing_subword_prefix");
-        m.putNull("end_of_word_suffix");
-        m.put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", false);
-        ObjectNode vocab = m.putObject("vocab");
+        g.writeFieldName("post_processor");
+        byteLevel(g, true, false, true);
+        g.writeFieldName("decoder");
+        byteLevel(g, true, true, true);
+        g.writeObjectFieldStart("model");
+        g.writeStringField("type", "BPE");
+        g.writeNullField("dropout");
+        g.writeNullField("unk_token");
+        g.writeNullField("continuing_subword_prefix");
+        g.writeNullField("end_of_word_suffix");
+        g.writeBooleanField("fuse_unk", false);
+        g.writeBooleanField("byte_fallback", false);
+        g.writeBooleanField("ignore_merges", false);
+        g.writeObjectFieldStart("vocab");
         String[] text = new String[t.tokenBytes().length];
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
         for (int id = 0; id < text.length; id++) {
             text[id] = ByteLevel.encode(t.tokenBytes()[id]);
-            vocab.put(text[id], id);
+            seen.put(text[id], id);
         }
-        ArrayNode merges = m.putArray("merges");
-        for (int[] mg : t.merges()) merges.add(text[mg[0]] + " " + text[mg[1]]);
-        return root;
+        // a JSON object keeps one value per key: the last id of a repeated token text, in first-seen order
+        java.util.Set<String> written = new java.util.HashSet<>();
+        for (String s : text) {
+            if (written.add(s)) g.writeNumberField(s, seen.get(s));
+        }
+        g.writeEndObject();
+        g.writeArrayFieldStart("merges");
+        for (int[] mg : t.merges()) g.writeString(text[mg[0]] + " " + text[mg[1]]);
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeEndObject();
     }
 
-    private static ObjectNode byteLevel(boolean addPrefixSpace, boolean trimOffsets, boolean useRegex) {
-        return F.objectNode().put("type", "ByteLevel").put("add_prefix_space", addPrefixSpace)
-                .put("trim_offsets", trimOffsets).put("use_regex", useRegex);
+    private static void byteLevel(JsonGenerator g, boolean addPrefixSpace, boolean trimOffsets, boolean useRegex)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField("type", "ByteLevel");
+        g.writeBooleanField("add_prefix_space", addPrefixSpace);
+        g.writeBooleanField("trim_offsets", trimOffsets);
+        g.writeBooleanField("use_regex", useRegex);
+        g.writeEndObject();
     }
 
     /** The .tiktoken rank file: base64(bytes) and rank, one token a line, in rank order. */
@@ -145,38 +189,54 @@ public final class TrainedTokenizerWriter {
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    static ObjectNode summaryJson(TrainSummary s) {
-        ObjectNode o = F.objectNode();
-        o.put("vocab_size", s.vocabSize()).put("merges", s.merges()).put("special_tokens", s.specialTokens())
-                .put("pattern", s.pattern()).put("files", s.files()).put("documents", s.documents())
-                .put("input_bytes", s.inputBytes()).put("training_bytes", s.trainingBytes())
-                .put("words", s.pieces()).put("distinct_words", s.distinctPieces())
-                .put("invalid_utf8_bytes", s.invalidUtf8Bytes());
-        ObjectNode pr = o.putObject("pruned");
-        pr.put("distinct_words", s.prunedPieces()).put("occurrences", s.prunedOccurrences())
-                .put("below_count", s.pruneMinCount());
-        ObjectNode h = o.putObject("held_out");
-        h.put("bytes", s.heldOutBytes()).put("tokens", s.heldOutTokens());
-        if (Double.isNaN(s.heldOutBytesPerToken())) h.putNull("bytes_per_token");
-        else h.put("bytes_per_token", Double.parseDouble(String.format(Locale.ROOT, "%.4f", s.heldOutBytesPerToken())));
-        ObjectNode tm = o.putObject("seconds");
-        tm.put("counting", round(s.countSeconds())).put("merging", round(s.mergeSeconds())).put("total", round(s.totalSeconds()));
-        o.put("peak_rss_bytes", s.peakRssBytes()).put("threads", s.threads());
-        return o;
+    private static void summaryJson(TrainSummary s, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("vocab_size", s.vocabSize());
+        g.writeNumberField("merges", s.merges());
+        g.writeNumberField("special_tokens", s.specialTokens());
+        g.writeStringField("pattern", s.pattern());
+        g.writeNumberField("files", s.files());
+        g.writeNumberField("documents", s.documents());
+        g.writeNumberField("input_bytes", s.inputBytes());
+        g.writeNumberField("training_bytes", s.trainingBytes());
+        g.writeNumberField("words", s.pieces());
+        g.writeNumberField("distinct_words", s.distinctPieces());
+        g.writeNumberField("invalid_utf8_bytes", s.invalidUtf8Bytes());
+        g.writeObjectFieldStart("pruned");
+        g.writeNumberField("distinct_words", s.prunedPieces());
+        g.writeNumberField("occurrences", s.prunedOccurrences());
+        g.writeNumberField("below_count", s.pruneMinCount());
+        g.writeEndObject();
+        g.writeObjectFieldStart("held_out");
+        g.writeNumberField("bytes", s.heldOutBytes());
+        g.writeNumberField("tokens", s.heldOutTokens());
+        if (Double.isNaN(s.heldOutBytesPerToken())) g.writeNullField("bytes_per_token");
+        else g.writeNumberField("bytes_per_token", Double.parseDouble(String.format(Locale.ROOT, "%.4f", s.heldOutBytesPerToken())));
+        g.writeEndObject();
+        g.writeObjectFieldStart("seconds");
+        g.writeNumberField("counting", round(s.countSeconds()));
+        g.writeNumberField("merging", round(s.mergeSeconds()));
+        g.writeNumberField("total", round(s.totalSeconds()));
+        g.writeEndObject();
+        g.writeNumberField("peak_rss_bytes", s.peakRssBytes());
+        g.writeNumberField("threads", s.threads());
+        g.writeEndObject();
     }
 
     private static double round(double x) {
         return Math.round(x * 1000) / 1000.0;
     }
 
-    private static void writeJson(Path p, ObjectNode node) {
-        AtomicFile.writeStream(p, out -> writeJson(out, node));
+    /** What writes one JSON document. */
+    private interface JsonBody {
+        void write(JsonGenerator g) throws IOException;
     }
 
-    private static void writeJson(java.io.OutputStream out, ObjectNode node) throws IOException {
-        JsonGenerator g = MAPPER.getFactory().createGenerator(out);
+    private static void writeJson(java.io.OutputStream out, JsonBody body) throws IOException {
+        JsonGenerator g = JSON.createGenerator(out);
+        g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         g.useDefaultPrettyPrinter();
-        MAPPER.writeTree(g, node);
+        body.write(g);
         g.flush();
         out.write('\n');
     }
@@ -185,7 +245,7 @@ public final class TrainedTokenizerWriter {
     public static byte[] tokenizerJsonBytes(TrainedTokenizer t) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         try {
-            writeJson(out, tokenizerJson(t));
+            writeJson(out, g -> tokenizerJson(t, g));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
