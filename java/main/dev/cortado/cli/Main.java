@@ -34,15 +34,18 @@ public final class Main implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof CortadoException) {
-                cmd.getErr().println("cortado: " + ex.getMessage());
-                cmd.getErr().flush();
-                return 2;
-            }
-            throw ex;
-        });
+        cl.setExecutionExceptionHandler(Main::oneLineError);
         return cl;
+    }
+
+    /** A {@link CortadoException} becomes one line {@code cortado: <message>} and exit status 2. */
+    static int oneLineError(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+        if (ex instanceof CortadoException) {
+            cmd.getErr().println("cortado: " + ex.getMessage());
+            cmd.getErr().flush();
+            return 2;
+        }
+        throw ex;
     }
 
     public static void main(String[] args) {
