@@ -501,12 +501,15 @@ float dot_nf4(const uint8_t *row, int64_t C, const XQ8 &x) {
     return hsum8(_mm256_add_ps(acc0, acc1));
 }
 
-// ---- four rows at once (decoding) --------------------------------------------------------------
-// One row's dot is short (576 weights: 18 blocks) and ends in a horizontal sum, and its scalar chains
-// (the block scale, q4_0's offset term) are latency-bound; four rows share each load of x, keep four
-// independent chains and reduce together (three hadds for four sums). Every row is summed the same
-// way whichever group it falls in: a group of fewer than four repeats its last row, so results never
-// depend on how rows are grouped or split across threads.
+// ---- four rows at once (decoding, short rows) -----------------------------------------------------
+// A short row's dot (576 weights: 18 blocks) spends much of its time on the horizontal sum at its end;
+// four rows share each load of x and reduce together (three hadds for four sums). Measured on Zen
+// (tools/bench/matmul-ab.c, T = 1, one thread): q4_0 C = 576 +15% in cache, +20% from DRAM (with
+// the prefetch in dot_rows); but -5% for C >= 1536 (the per-row lane broadcasts cost more than the
+// sums saved) and q8_0 was slower at every C, so only q4_0 rows of C <= FOUR_MAX_C take this path.
+// Every row is summed the same way whichever group it falls in (a group of fewer than four repeats
+// its last row), so results never depend on how rows are grouped or split across threads.
+const int64_t FOUR_MAX_C = 1024;
 
 // The four sums of acc[0..3] as one vector: lane r = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) of acc[r].
 inline __m128 hsum4x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
@@ -542,24 +545,6 @@ void dot4_q4_0(const uint8_t *const *rows, int64_t C, const XQ8 &x, float *out) 
     _mm_storeu_ps(out, _mm_fnmadd_ps(_mm_set1_ps(8.0f), corr, hsum4x8(acc0, acc1, acc2, acc3)));
 }
 
-void dot4_q8_0(const uint8_t *const *rows, int64_t C, const XQ8 &x, float *out) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-    auto blk = [&](const uint8_t *row, int64_t b, __m256i xq, __m256 d, __m256 acc) {
-        // |w| * (x with w's sign): maddubs wants its first operand unsigned
-        const __m256i w = _mm256_loadu_si256((const __m256i *)(row + 34 * b + 2));
-        return _mm256_fmadd_ps(dot_u8s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(xq, w)), d, acc);
-    };
-    for (int64_t b = 0; b < C / 32; b++) {
-        const __m256i xq = _mm256_loadu_si256((const __m256i *)(x.q + 32 * b));
-        const __m128 d = _mm_mul_ps(halves4(rows, 34 * b), _mm_set1_ps(x.d[b]));
-        acc0 = blk(rows[0], b, xq, lane<0>(d), acc0);
-        acc1 = blk(rows[1], b, xq, lane<1>(d), acc1);
-        acc2 = blk(rows[2], b, xq, lane<2>(d), acc2);
-        acc3 = blk(rows[3], b, xq, lane<3>(d), acc3);
-    }
-    _mm_storeu_ps(out, hsum4x8(acc0, acc1, acc2, acc3));
-}
-
 // The types without a four-row kernel: four single-row dots.
 template <float (*DOT)(const uint8_t *, int64_t, const XQ8 &)>
 void dot4_each(const uint8_t *const *rows, int64_t C, const XQ8 &x, float *out) {
@@ -584,7 +569,10 @@ const int64_t DECODE_GRAIN = 1 << 19;
 // y[t * ldy + r] = row r . x_t for the n <= 4 rows at w, w + rb, ... and every t < T.
 template <class W>
 inline void dot_rows(const uint8_t *w, int64_t rb, int64_t n, int64_t C, const XQ8 *xs, int64_t T, float *y, int64_t ldy) {
-    if constexpr (W::FOUR) {
+    if (W::FOUR && C <= FOUR_MAX_C) {
+        // Four rows are four interleaved streams, which the hardware prefetchers follow less well than
+        // one row after another: fetch the group after next ahead (prefetches never fault past the end).
+        for (int64_t off = 0; off < 4 * rb; off += 64) _mm_prefetch((const char *)(w + 16 * rb + off), _MM_HINT_T0);
         const uint8_t *rows[4];
         for (int r = 0; r < 4; r++) rows[r] = w + std::min<int64_t>(r, n - 1) * rb;
         for (int64_t t = 0; t < T; t++) {
@@ -1193,7 +1181,7 @@ struct BlockQ8W : BlockW<QKV, BYTES, BLOCK>, Q8Dot<DOT, DOT4> {
     static constexpr bool Q8 = true;
     using Span8 = SPAN8;
 };
-using Q8_0W = BlockQ8W<32, 34, block_q8_0, dot_q8_0, Q8_0Span, dot4_q8_0>;
+using Q8_0W = BlockQ8W<32, 34, block_q8_0, dot_q8_0, Q8_0Span>;
 using Q4_0W = BlockQ8W<32, 18, block_q4_0, dot_q4_0, Q45Span<18, false, false>, dot4_q4_0>;
 using Q4_KW = BlockQ8W<256, 144, block_q4_k, dot_q4_k, QKSpan<false>>;
 using Q6_KW = BlockQ8W<256, 210, block_q6_k, dot_q6_k, Q6_KSpan>;
