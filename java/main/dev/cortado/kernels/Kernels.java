@@ -517,6 +517,60 @@ public final class Kernels {
         }
     }
 
+    /** What {@link #matmulFused} does with its products P_i = x · W_iᵀ. */
+    public enum Fused {
+        /** y_i = P_i. */
+        STORE,
+        /** y_i += P_i (a residual add). */
+        ADD,
+        /** y_0 = silu(P_0) ⊙ P_1 (SwiGLU; two weights of the same shape, y_1 unused and may be null). */
+        SWIGLU
+    }
+
+    /**
+     * One to three products of weights of one {@code type} with the same x (T, C), fused: for decoding
+     * (T ≤ 3 on AVX2) they run as one parallel region with x quantized once, and the residual add or
+     * SwiGLU is applied as rows are computed. Results are bit-identical to {@link #matmul} for each
+     * weight followed by {@link #add} / {@link #swiglu}. {@code w[i]} holds {@code wBytes[i]} bytes of an
+     * {@code (oc[i], C)} matrix; {@code y[i]} holds {@code yCapacity[i]} floats from its position.
+     */
+    public static void matmulFused(TensorType type, Fused mode, Pointer[] w, long[] wBytes, int[] oc, FloatPointer x,
+                                   long xCapacity, FloatPointer[] y, long[] yCapacity, int T, int C) {
+        int n = w.length, threads = threads();
+        if (n < 1 || n > 3 || wBytes.length != n || oc.length != n || y.length != n || yCapacity.length != n) {
+            throw new IllegalArgumentException("matmulFused: 1 to 3 weights with as many sizes and outputs, got " + n);
+        }
+        if (mode == Fused.SWIGLU && (n != 2 || oc[0] != oc[1])) {
+            throw new IllegalArgumentException("matmulFused SWIGLU: two weights of the same shape, got " + java.util.Arrays.toString(oc));
+        }
+        for (int i = 0; i < n; i++) {
+            boolean written = mode != Fused.SWIGLU || i == 0;
+            checkMatmul("matmulFused", type, w[i], wBytes[i], x, xCapacity, (long) T * C, written ? y[i] : x,
+                    written ? yCapacity[i] : xCapacity, written ? (long) T * oc[i] : 0, T, C, oc[i], threads);
+        }
+        if (C == 0) throw new IllegalArgumentException("matmulFused: C = 0");
+        Pointer w0 = w[0], w1 = n > 1 ? w[1] : null, w2 = n > 2 ? w[2] : null;
+        FloatPointer y0 = y[0], y1 = n > 1 && mode != Fused.SWIGLU ? y[1] : null, y2 = n > 2 ? y[2] : null;
+        long o0 = oc[0], o1 = n > 1 ? oc[1] : 0, o2 = n > 2 ? oc[2] : 0;
+        int m = mode.ordinal();
+        if ((long) T * (o0 + o1 + o2) == 0) return;
+        switch (type) {
+            case F32 -> CpuKernels.matmul_forward_fused_f32(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case F16 -> CpuKernels.matmul_forward_fused_f16(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case BF16 -> CpuKernels.matmul_forward_fused_bf16(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q8_0 -> CpuKernels.matmul_forward_fused_q8_0(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q4_0 -> CpuKernels.matmul_forward_fused_q4_0(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q4_1 -> CpuKernels.matmul_forward_fused_q4_1(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q5_0 -> CpuKernels.matmul_forward_fused_q5_0(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q5_1 -> CpuKernels.matmul_forward_fused_q5_1(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q4_K -> CpuKernels.matmul_forward_fused_q4_k(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q5_K -> CpuKernels.matmul_forward_fused_q5_k(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case Q6_K -> CpuKernels.matmul_forward_fused_q6_k(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            case NF4 -> CpuKernels.matmul_forward_fused_nf4(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
+            default -> throw new AssertionError(type);
+        }
+    }
+
     /** {@link #matmulBackwardX(TensorType, Pointer, long, FloatPointer, long, FloatPointer, long, int, int, int, int)} on {@link #threads()} threads. */
     public static void matmulBackwardX(TensorType type, Pointer w, long wBytes, FloatPointer dy, long dyCapacity,
                                        FloatPointer dx, long dxCapacity, int T, int C, int OC) {

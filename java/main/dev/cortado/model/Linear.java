@@ -5,6 +5,7 @@ import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * One weight multiplication: y (T, OC) = x (T, C) · Wᵀ with W (OC, C) in its stored type, on the
@@ -52,6 +53,36 @@ public final class Linear {
         Kernels.matmul(type, w, w.capacity(), x, x.capacity() - x.position(), y, y.capacity() - y.position(),
                 T, inFeatures, outFeatures);
         if (lora != null) lora.apply(x, y, T);
+    }
+
+    /**
+     * Whether {@link #forwardFused} can run these products: one weight type, one input width, and no
+     * LoRA updates (those run after each product; the caller then uses {@link #forward} one by one).
+     */
+    static boolean canFuse(Linear... ls) {
+        for (Linear l : ls) {
+            if (l.type != ls[0].type || l.inFeatures != ls[0].inFeatures || (l.lora != null && !l.lora.isEmpty())) return false;
+        }
+        return true;
+    }
+
+    /**
+     * The products of up to three weights with the same x, fused into one kernel call (see
+     * {@link Kernels#matmulFused}); {@code ys[i]} receives weight i's result from its position
+     * (SWIGLU: silu(x·W₀ᵀ) ⊙ x·W₁ᵀ into {@code ys[0]}). Check {@link #canFuse} first.
+     */
+    static void forwardFused(Kernels.Fused mode, Linear[] ls, FloatPointer x, FloatPointer[] ys, int T) {
+        int n = ls.length;
+        Pointer[] w = new Pointer[n];
+        long[] wBytes = new long[n], yCap = new long[n];
+        int[] oc = new int[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = ls[i].w;
+            wBytes[i] = ls[i].w.capacity();
+            oc[i] = ls[i].outFeatures;
+            yCap[i] = ys[i] == null ? 0 : ys[i].capacity() - ys[i].position();
+        }
+        Kernels.matmulFused(ls[0].type, mode, w, wBytes, oc, x, x.capacity() - x.position(), ys, yCap, T, ls[0].inFeatures);
     }
 
     /** The run-time LoRA updates of this weight (made on first use). */

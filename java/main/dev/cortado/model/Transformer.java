@@ -201,9 +201,13 @@ public final class Transformer implements AutoCloseable {
             Kernels.rmsnorm(xb, null, x, w.attnNorm(), T, dim, c.rmsEps());
             FloatPointer kc = cache.keys(l), vc = cache.values(l);
             FloatPointer kView = kViews[l].position((long) pos * kvDim), vView = vViews[l].position((long) pos * kvDim);
-            w.wq().forward(xb, q, T);
-            w.wk().forward(xb, kView, T);
-            w.wv().forward(xb, vView, T);
+            if (fuse(T, w.wq(), w.wk(), w.wv())) {
+                Linear.forwardFused(Kernels.Fused.STORE, new Linear[]{w.wq(), w.wk(), w.wv()}, xb, new FloatPointer[]{q, kView, vView}, T);
+            } else {
+                w.wq().forward(xb, q, T);
+                w.wk().forward(xb, kView, T);
+                w.wv().forward(xb, vView, T);
+            }
             if (w.bq() != null) {
                 Kernels.biasAdd(q, w.bq(), T, c.qDim());
                 Kernels.biasAdd(kView, w.bk(), T, kvDim);
@@ -212,14 +216,16 @@ public final class Transformer implements AutoCloseable {
             Kernels.rope(q, positions, T, H, D, c.ropeTheta(), freqScale, ropeFreqs, halves);
             Kernels.rope(kView, positions, T, KVH, D, c.ropeTheta(), freqScale, ropeFreqs, halves);
             Kernels.attention(att, null, q, kc, vc, T, pos, H, KVH, D);
-            w.wo().forward(att, xb2, T);
-            Kernels.add(x, x, xb2, (long) T * dim);
+            residual(w.wo(), att, T);
             Kernels.rmsnorm(xb, null, x, w.ffnNorm(), T, dim, c.rmsEps());
-            w.gate().forward(xb, hb, T);
-            w.up().forward(xb, hb2, T);
-            Kernels.swiglu(hb, hb, hb2, (long) T * c.ffnDim());
-            w.down().forward(hb, xb2, T);
-            Kernels.add(x, x, xb2, (long) T * dim);
+            if (fuse(T, w.gate(), w.up())) {
+                Linear.forwardFused(Kernels.Fused.SWIGLU, new Linear[]{w.gate(), w.up()}, xb, new FloatPointer[]{hb, null}, T);
+            } else {
+                w.gate().forward(xb, hb, T);
+                w.up().forward(xb, hb2, T);
+                Kernels.swiglu(hb, hb, hb2, (long) T * c.ffnDim());
+            }
+            residual(w.down(), hb, T);
         }
         if (allRows != null) {
             Kernels.rmsnorm(xb, null, x, outputNorm, T, dim, c.rmsEps());
@@ -229,6 +235,25 @@ public final class Transformer implements AutoCloseable {
             xLast.position((long) (T - 1) * dim);
             Kernels.rmsnorm(xb, null, xLast, outputNorm, 1, dim, c.rmsEps());
             output.forward(xb, logitsBuf, 1);
+        }
+    }
+
+    /**
+     * Decoding (a few tokens) fuses the products that share an input into one kernel call and one
+     * parallel region: per-call overhead dominates a small model's step. Bit-identical to the separate
+     * calls, so prompts (large T) and LoRA-updated weights keep the plain path.
+     */
+    private static boolean fuse(int T, Linear... ls) {
+        return T <= 3 && Linear.canFuse(ls);
+    }
+
+    /** x += W·in, the residual add fused into the product when decoding. */
+    private void residual(Linear w, FloatPointer in, int T) {
+        if (fuse(T, w)) {
+            Linear.forwardFused(Kernels.Fused.ADD, new Linear[]{w}, in, new FloatPointer[]{x}, T);
+        } else {
+            w.forward(in, xb2, T);
+            Kernels.add(x, x, xb2, (long) T * config.dim());
         }
     }
 
