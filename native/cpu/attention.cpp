@@ -124,6 +124,19 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
 static inline void dots(const float *a, const float *const *b, int64_t nb, int64_t n, float *out) {
     int64_t j = 0;
 #if defined(__AVX2__) && defined(__FMA__)
+    if (n % 8 == 0) {  // eight b's per pass: 8 independent FMA chains (short rows, D = 32, are latency-bound)
+        for (; j + 8 <= nb; j += 8) {
+            __m256 s[8];
+            for (int l = 0; l < 8; l++) s[l] = _mm256_setzero_ps();
+            for (int64_t i = 0; i < n; i += 8) {
+                const __m256 av = _mm256_loadu_ps(a + i);
+                for (int l = 0; l < 8; l++) s[l] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[j + l] + i), s[l]);
+            }
+            const __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
+            const __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
+            _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31)));
+        }
+    }
     for (; j + 4 <= nb; j += 4) {
         __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
         int64_t i = 0;
@@ -161,6 +174,32 @@ static inline void accum_rows(float *y, const float *c, int64_t cs, const float 
             for (int l = 0; l < 8; l++) a[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r] + d + 8 * l), a[l]);
         }
         for (int l = 0; l < 8; l++) _mm256_storeu_ps(y + d + 8 * l, a[l]);
+    }
+    // 32 floats (D = 32, or the rest of a 64 span): even and odd rows in two sets of 4 accumulators,
+    // so that 8 independent FMA chains hide the FMA latency; y += even sum, then += odd sum.
+    for (; d + 32 <= n; d += 32) {
+        __m256 a[4], b[4];
+        for (int l = 0; l < 4; l++) {
+            a[l] = _mm256_loadu_ps(y + d + 8 * l);
+            b[l] = _mm256_setzero_ps();
+        }
+        int64_t r = 0;
+        for (; r + 2 <= R; r += 2) {
+            const float c0 = c[r * cs], c1 = c[(r + 1) * cs];
+            if (c0 != 0.0f) {
+                const __m256 cv = _mm256_set1_ps(c0);
+                for (int l = 0; l < 4; l++) a[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r] + d + 8 * l), a[l]);
+            }
+            if (c1 != 0.0f) {
+                const __m256 cv = _mm256_set1_ps(c1);
+                for (int l = 0; l < 4; l++) b[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r + 1] + d + 8 * l), b[l]);
+            }
+        }
+        if (r < R && c[r * cs] != 0.0f) {
+            const __m256 cv = _mm256_set1_ps(c[r * cs]);
+            for (int l = 0; l < 4; l++) a[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r] + d + 8 * l), a[l]);
+        }
+        for (int l = 0; l < 4; l++) _mm256_storeu_ps(y + d + 8 * l, _mm256_add_ps(a[l], b[l]));
     }
     for (; d + 8 <= n; d += 8) {
         __m256 a = _mm256_loadu_ps(y + d);
