@@ -9,9 +9,9 @@
 // in registers: per k, 2 vector loads of B, 6 broadcasts of A and 12 FMAs. A strip of B (KC x 16
 // floats, 16 KB) stays in L1 while the item's A panels stream from L2.
 //
-// Determinism: work items are fixed tiles of C (sizes independent of the thread count), each owned
-// by one thread, and every element sums k in ascending order (blocks of KC in order, each block in
-// registers, then added to C): results are bit-identical for any thread count.
+// Determinism: each work item (a tile of C) is owned by one thread, and every element sums k in
+// ascending order (blocks of KC in order, each block in registers, then added to C) whatever tile
+// it falls in: results are bit-identical for any thread count.
 //
 // Included by matmul.cpp; compiled once per ISA like it (CORTADO_NS).
 #ifndef CORTADO_GEMM_F32_H
@@ -34,7 +34,7 @@ namespace gemm_f32 {
 constexpr int64_t MR = 6, NR = 16;  // micro-tile
 constexpr int64_t KC = 256;         // depth per block: a B strip is KC x 16 floats (16 KB, L1)
 constexpr int64_t MC_MAX = 96;      // rows of A per work item: its packed A (96 x 256 floats) sits in L2
-constexpr int64_t NC = 256;         // columns of C per work item
+constexpr int64_t NC = 256;         // columns of C per work item (at most)
 
 // A matrix given by element strides: element (i, j) at p[i * rs + j * cs].
 struct Strided {
@@ -165,10 +165,20 @@ inline bool gemm(const Strided &a, const Strided &b, float *c, int64_t ldc, int6
     const int64_t strips = (N + NR - 1) / NR;
     float *bp = alloc(strips * K * NR);
     if (!bp) return false;
-    // Rows per item: at most MC_MAX, split evenly, a multiple of MR.
-    const int64_t n_m = (M + MC_MAX - 1) / MC_MAX;
+    // Items of at most MC_MAX rows x NC columns, smaller while there are under 4 per thread (fewer
+    // rows down to 24, then fewer columns down to 64), rows split evenly in multiples of MR. The
+    // tiling never changes a result (each element sums its k blocks in order in any tile), so it may
+    // follow the thread count; dynamic scheduling evens out a shared machine's load.
+    int64_t n_m = (M + MC_MAX - 1) / MC_MAX, nc = std::min(NC, strips * NR);
+    for (;;) {
+        const int64_t mc = (M + n_m - 1) / n_m;
+        if (n_m * ((N + nc - 1) / nc) >= 4 * (int64_t)threads) break;
+        if (mc > 24) n_m++;  // rows first: a split of the columns packs the item's A again
+        else if (nc > 64) nc = (nc / 2 + NR - 1) / NR * NR;
+        else break;
+    }
     const int64_t MC = ((M + n_m - 1) / n_m + MR - 1) / MR * MR;
-    const int64_t n_n = (N + NC - 1) / NC;
+    const int64_t n_n = (N + nc - 1) / nc;
     const int64_t items = n_m * n_n;
     const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(threads, std::max(items, strips)));
     bool ok = true;
@@ -181,12 +191,12 @@ inline bool gemm(const Strided &a, const Strided &b, float *c, int64_t ldc, int6
 #pragma omp atomic write
             ok = false;
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < items; item++) {
             if (!ap) continue;
-            const int64_t m0 = (item / n_n) * MC, n0 = (item % n_n) * NC;
+            const int64_t m0 = (item / n_n) * MC, n0 = (item % n_n) * nc;
             if (m0 >= M) continue;
-            const int64_t mn = std::min(MC, M - m0), nn = std::min(NC, N - n0);
+            const int64_t mn = std::min(MC, M - m0), nn = std::min(nc, N - n0);
             for (int64_t k0 = 0; k0 < K; k0 += KC) {
                 const int64_t kn = std::min(KC, K - k0);
                 const bool add = accumulate || k0 > 0;
