@@ -75,7 +75,9 @@ inline void pack_a(const Strided &a, int64_t m0, int64_t mn, int64_t k0, int64_t
     for (int64_t i0 = 0; i0 < mn; i0 += MR) {
         float *panel = dst + i0 * kn;
         const int64_t rows = std::min(MR, mn - i0);
-        if (a.rs == 1) {  // A = dy^T: the 6 rows are contiguous for each k
+        if (a.rs == 1 && rows == MR) {  // A = dy^T: the 6 rows are contiguous for each k
+            for (int64_t k = 0; k < kn; k++) memcpy(panel + k * MR, a.p + (k0 + k) * a.cs + m0 + i0, MR * sizeof(float));
+        } else if (a.rs == 1) {
             for (int64_t k = 0; k < kn; k++) {
                 const float *src = a.p + (k0 + k) * a.cs + m0 + i0;
                 float *d = panel + k * MR;
