@@ -17,6 +17,10 @@
 // vpmaddubsw + vpmaddwd per 32 weights and row of x cost about as much as four 8-wide FMAs; the
 // gain is in decoding the weights to int8 instead of float and in loading a quarter of the bytes).
 //
+// Exception, measured: f32 weights with T >= 16 rows (training): forward, backward_x and the weight
+// gradient all go through one packed 6 x 16 GEMM (gemm_f32.h), ~85 GFLOP/s per Zen 3 core against
+// ~80 (forward, backward_x) and ~63 (weight gradient) for the tiles below.
+//
 // Forward: the dot-product form (both x and the panel are contiguous along C), a micro-tile of up to
 // 3 rows of x by 4 rows of W keeps 12 vector accumulators over a span of C, then reduces them
 // horizontally. Backward: the outer-product form (dx and the panel are contiguous along C), a
