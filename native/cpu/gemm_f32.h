@@ -40,7 +40,6 @@ constexpr int64_t NC = 256;         // columns of C per work item (at most)
 struct Strided {
     const float *p;
     int64_t rs, cs;
-    float at(int64_t i, int64_t j) const { return p[i * rs + j * cs]; }
 };
 
 inline float *alloc(int64_t n) {
@@ -156,7 +155,8 @@ inline void micro(const float *a, const float *b, int64_t kn, float *c, int64_t 
         for (int64_t j = 0; j < cols; j++) c[i * ldc + j] = add ? c[i * ldc + j] + t[i][j] : t[i][j];
 }
 
-// C (M, N) with row stride ldc: C = A.B, or C += A.B when accumulate. Returns false when out of memory.
+// C (M, N) with row stride ldc: C = A.B, or C += A.B when accumulate. Returns false, C untouched,
+// when the packed B cannot be allocated (the callers then take their unpacked path).
 inline bool gemm(const Strided &a, const Strided &b, float *c, int64_t ldc, int64_t M, int64_t N, int64_t K,
                  bool accumulate, int threads) {
     if (K <= 0) {
@@ -183,19 +183,15 @@ inline bool gemm(const Strided &a, const Strided &b, float *c, int64_t ldc, int6
     const int64_t n_n = (N + nc - 1) / nc;
     const int64_t items = n_m * n_n;
     const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(threads, std::max(items, strips)));
-    bool ok = true;
 #pragma omp parallel num_threads(nt)
     {
 #pragma omp for schedule(static)
         for (int64_t s = 0; s < strips; s++) pack_b_strip(b, K, N, s, bp + s * K * NR);
+        // Under 100 KB: failing here means the process is already lost (and C may be half written).
         float *ap = alloc(MC * std::min(KC, K));
-        if (!ap) {
-#pragma omp atomic write
-            ok = false;
-        }
+        if (!ap) abort();
 #pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < items; item++) {
-            if (!ap) continue;
             const int64_t m0 = (item / n_n) * MC, n0 = (item % n_n) * nc;
             if (m0 >= M) continue;
             const int64_t mn = std::min(MC, M - m0), nn = std::min(nc, N - n0);
@@ -214,7 +210,7 @@ inline bool gemm(const Strided &a, const Strided &b, float *c, int64_t ldc, int6
         free(ap);
     }
     free(bp);
-    return ok;
+    return true;
 }
 
 }  // namespace gemm_f32
