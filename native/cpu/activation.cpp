@@ -31,7 +31,21 @@ void swiglu_backward_f32(float *dgate, float *dup, const float *dout, const floa
 #pragma omp parallel for num_threads(threads_for(n, 1 << 15, threads)) schedule(static)
     for (int64_t i0 = 0; i0 < n; i0 += 4096) {
         int64_t i1 = i0 + 4096 < n ? i0 + 4096 : n;
-        for (int64_t i = i0; i < i1; i++) {
+        int64_t i = i0;
+#if defined(__AVX2__) && defined(__FMA__)
+        // s = sigmoid(g) from e = exp(-|g|) <= 1: 1 / (1 + e) for g >= 0, e / (1 + e) below
+        const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+        for (; i + 8 <= i1; i += 8) {
+            const __m256 g = _mm256_loadu_ps(gate + i), u = _mm256_loadu_ps(up + i), d = _mm256_loadu_ps(dout + i);
+            const __m256 e = exp_nonpos(_mm256_or_ps(g, sign));
+            const __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, e));
+            const __m256 sg = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), g);  // g's sign bit picks e / (1 + e)
+            const __m256 dg = _mm256_mul_ps(_mm256_mul_ps(d, u), _mm256_mul_ps(sg, _mm256_fmadd_ps(g, _mm256_sub_ps(one, sg), one)));
+            _mm256_storeu_ps(dup + i, _mm256_mul_ps(d, _mm256_mul_ps(g, sg)));
+            _mm256_storeu_ps(dgate + i, dg);
+        }
+#endif
+        for (; i < i1; i++) {
             const float g = gate[i], u = up[i], d = dout[i];
             const float s = 1.0f / (1.0f + expf(-g));
             dgate[i] = d * u * (s * (1.0f + g * (1.0f - s)));

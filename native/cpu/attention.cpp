@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "common.h"
@@ -197,6 +198,19 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
 static inline void dots(const float *a, const float *const *b, int64_t nb, int64_t n, float *out) {
     int64_t j = 0;
 #if defined(__AVX2__) && defined(__FMA__)
+    if (n % 8 == 0) {  // eight b's per pass: 8 independent FMA chains (short rows, D = 32, are latency-bound)
+        for (; j + 8 <= nb; j += 8) {
+            __m256 s[8];
+            for (int l = 0; l < 8; l++) s[l] = _mm256_setzero_ps();
+            for (int64_t i = 0; i < n; i += 8) {
+                const __m256 av = _mm256_loadu_ps(a + i);
+                for (int l = 0; l < 8; l++) s[l] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b[j + l] + i), s[l]);
+            }
+            const __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
+            const __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
+            _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31)));
+        }
+    }
     for (; j + 4 <= nb; j += 4) {
         __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
         int64_t i = 0;
@@ -235,6 +249,32 @@ static inline void accum_rows(float *y, const float *c, int64_t cs, const float 
         }
         for (int l = 0; l < 8; l++) _mm256_storeu_ps(y + d + 8 * l, a[l]);
     }
+    // 32 floats (D = 32, or the rest of a 64 span): even and odd rows in two sets of 4 accumulators,
+    // so that 8 independent FMA chains hide the FMA latency; y += even sum, then += odd sum.
+    for (; d + 32 <= n; d += 32) {
+        __m256 a[4], b[4];
+        for (int l = 0; l < 4; l++) {
+            a[l] = _mm256_loadu_ps(y + d + 8 * l);
+            b[l] = _mm256_setzero_ps();
+        }
+        int64_t r = 0;
+        for (; r + 2 <= R; r += 2) {
+            const float c0 = c[r * cs], c1 = c[(r + 1) * cs];
+            if (c0 != 0.0f) {
+                const __m256 cv = _mm256_set1_ps(c0);
+                for (int l = 0; l < 4; l++) a[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r] + d + 8 * l), a[l]);
+            }
+            if (c1 != 0.0f) {
+                const __m256 cv = _mm256_set1_ps(c1);
+                for (int l = 0; l < 4; l++) b[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r + 1] + d + 8 * l), b[l]);
+            }
+        }
+        if (r < R && c[r * cs] != 0.0f) {
+            const __m256 cv = _mm256_set1_ps(c[r * cs]);
+            for (int l = 0; l < 4; l++) a[l] = _mm256_fmadd_ps(cv, _mm256_loadu_ps(x[r] + d + 8 * l), a[l]);
+        }
+        for (int l = 0; l < 4; l++) _mm256_storeu_ps(y + d + 8 * l, _mm256_add_ps(a[l], b[l]));
+    }
     for (; d + 8 <= n; d += 8) {
         __m256 a = _mm256_loadu_ps(y + d);
         for (int64_t r = 0; r < R; r++) {
@@ -261,72 +301,42 @@ static inline void accum_rows(float *y, const float *c, int64_t cs, const float 
 //   dq += ds sc k_s;  dk_s += ds sc q.
 // q, out, dout (T, H, D); k, v (T, KVH, D); lse (T, H). Writes dq (T, H, D), dk, dv (T, KVH, D).
 //
-// Determinism without atomics: two passes, each output row owned by one work item. Pass 1 walks
-// (KV head, block of queries) and sums dq over keys in order; pass 2 walks (KV head, block of keys)
-// and sums dk, dv over (query, head) rows in order. p and dp are computed twice (same code, same
-// values): 7 instead of 5 D-long products per (query, key) pair, in exchange for results that are
-// bit-identical for any thread count. In both passes a tile's p / ds form a small matrix first; the
-// gradient rows then accumulate in registers over the tile (accum_rows).
+// One pass, deterministic without atomics: work items are (KV head g, block of keys); an item owns
+// its keys' dk, dv rows and sums them over (query, head) rows in order, and writes its share of dq
+// for every row that sees its keys into a partial buffer of its own. A last pass adds each dq row's
+// partials in block order. The blocking depends on the shapes only, so results are bit-identical
+// for any thread count. Within an item, TQ tokens x the group's heads form a tile whose p / ds make a
+// small matrix; the gradient rows then accumulate in registers over the tile (accum_rows).
 void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
                             const float *v, const float *out, const float *lse, int64_t T, int64_t H, int64_t KVH,
                             int64_t D, int threads) {
     const float sc = 1.0f / sqrtf((float)D);
     const int64_t group = H / KVH;
-    const int64_t kvstride = KVH * D;
+    const int64_t kvstride = KVH * D, qstride = H * D;
     const int nt = threads_for(H * D * T, 1 << 10, threads);  // ~ H D T^2 / 2 work, kept from overflowing
     std::vector<float> drow((size_t)(T * H));
 #pragma omp parallel for num_threads(threads_for(T * H * D, 1 << 15, threads)) schedule(static)
     for (int64_t i = 0; i < T * H; i++) drow[(size_t)i] = dot(dout + i * D, out + i * D, D);
 
-    // pass 1: dq; items (KV head g, BQ queries), keys in tiles of BK
-    const int64_t qblocks = (T + BQ - 1) / BQ;
-#pragma omp parallel num_threads(nt)
-    {
-        std::vector<const float *> kp((size_t)BK), vp((size_t)BK);
-        std::vector<float> sv((size_t)BK), dpv((size_t)BK);
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t it = 0; it < KVH * qblocks; it++) {
-            // the longest rows (last query blocks) first: better balance under the dynamic schedule
-            const int64_t g = it % KVH, t0 = (qblocks - 1 - it / KVH) * BQ;
-            const int64_t t1 = t0 + BQ < T ? t0 + BQ : T;
-            for (int64_t t = t0; t < t1; t++)
-                for (int64_t h = g * group; h < (g + 1) * group; h++) memset(dq + (t * H + h) * D, 0, (size_t)D * sizeof(float));
-            for (int64_t j0 = 0; j0 < t1; j0 += BK) {
-                const int64_t jn = j0 + BK < t1 ? BK : t1 - j0;
-                for (int64_t j = 0; j < jn; j++) {
-                    kp[(size_t)j] = k + (j0 + j) * kvstride + g * D;
-                    vp[(size_t)j] = v + (j0 + j) * kvstride + g * D;
-                }
-                for (int64_t t = t0; t < t1; t++) {
-                    if (j0 > t) continue;
-                    const int64_t n = j0 + BK < t + 1 ? BK : t + 1 - j0;  // keys of the tile row t sees
-                    for (int64_t h = g * group; h < (g + 1) * group; h++) {
-                        const int64_t r = t * H + h;
-                        const float L = lse[r], Dr = drow[(size_t)r];
-                        dots(q + r * D, kp.data(), n, D, sv.data());
-                        dots(dout + r * D, vp.data(), n, D, dpv.data());
-                        for (int64_t j = 0; j < n; j++) sv[(size_t)j] = sv[(size_t)j] * sc - L;
-                        exp_nonpos_inplace(sv.data(), n);
-                        for (int64_t j = 0; j < n; j++) sv[(size_t)j] = sv[(size_t)j] * (dpv[(size_t)j] - Dr) * sc;
-                        accum_rows(dq + r * D, sv.data(), 1, kp.data(), n, D);
-                    }
-                }
-            }
-        }
-    }
-
-    // pass 2: dk, dv; items (KV head g, BKB keys), the rows (t >= first key, h of g) in tiles of TQ tokens
-    const int64_t BKB = 16, TQ = 16;
+    // Blocks of BKB >= 32 keys (16 were measured slower: the dq rows accumulate over too few keys),
+    // at most 8 of them so that the dq partials, the rows t >= each block's first key, stay within
+    // 4.5 times dq.
+    const int64_t BKB = std::max<int64_t>(32, (T + 7) / 8), TQ = 16;
     const int64_t kblocks = (T + BKB - 1) / BKB;
+    std::vector<int64_t> part_at((size_t)kblocks + 1);  // block b's partials: rows [b BKB, T) x (H, D)
+    part_at[0] = 0;
+    for (int64_t b = 0; b < kblocks; b++) part_at[(size_t)b + 1] = part_at[(size_t)b] + (T - b * BKB) * qstride;
+    std::vector<float> part((size_t)part_at[(size_t)kblocks]);
 #pragma omp parallel num_threads(nt)
     {
         const int64_t maxrows = TQ * group;
         std::vector<const float *> kp((size_t)BKB), vp((size_t)BKB), qp((size_t)maxrows), op((size_t)maxrows);
-        std::vector<float> P((size_t)(maxrows * BKB)), DS((size_t)(maxrows * BKB)), sv((size_t)BKB), dpv((size_t)BKB);
+        std::vector<float> P((size_t)(maxrows * BKB)), DS((size_t)(maxrows * BKB));
 #pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < KVH * kblocks; it++) {
-            const int64_t g = it % KVH, s0 = (it / KVH) * BKB;  // the first key blocks see the most queries
+            const int64_t g = it % KVH, b = it / KVH, s0 = b * BKB;  // the first key blocks see the most queries
             const int64_t s1 = s0 + BKB < T ? s0 + BKB : T, ns = s1 - s0;
+            float *dqp = part.data() + part_at[(size_t)b];  // row (t, h) at ((t - s0) H + h) D
             for (int64_t s = s0; s < s1; s++) {
                 memset(dk + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
                 memset(dv + s * kvstride + g * D, 0, (size_t)D * sizeof(float));
@@ -343,13 +353,16 @@ void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, 
                         const float L = lse[r], Dr = drow[(size_t)r];
                         qp[(size_t)R] = q + r * D;
                         op[(size_t)R] = dout + r * D;
-                        dots(q + r * D, kp.data(), n, D, sv.data());
-                        dots(dout + r * D, vp.data(), n, D, dpv.data());
                         float *pr = P.data() + R * BKB, *dr = DS.data() + R * BKB;
-                        for (int64_t j = 0; j < n; j++) pr[j] = sv[(size_t)j] * sc - L;
+                        dots(q + r * D, kp.data(), n, D, pr);
+                        dots(dout + r * D, vp.data(), n, D, dr);
+                        for (int64_t j = 0; j < n; j++) pr[j] = pr[j] * sc - L;
                         exp_nonpos_inplace(pr, n);
-                        for (int64_t j = 0; j < n; j++) dr[j] = pr[j] * (dpv[(size_t)j] - Dr) * sc;
+                        for (int64_t j = 0; j < n; j++) dr[j] = pr[j] * (dr[j] - Dr) * sc;
                         for (int64_t j = n; j < ns; j++) pr[j] = dr[j] = 0.0f;
+                        float *dqr = dqp + ((t - s0) * H + h) * D;
+                        memset(dqr, 0, (size_t)D * sizeof(float));
+                        accum_rows(dqr, dr, 1, kp.data(), n, D);
                     }
                 }
                 for (int64_t j = 0; j < ns; j++) {
@@ -358,6 +371,13 @@ void attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, 
                 }
             }
         }
+    }
+    // dq (t, h) = its partials from blocks 0 .. t / BKB, in block order
+#pragma omp parallel for num_threads(threads_for(T * H * D, 1 << 14, threads)) schedule(static)
+    for (int64_t t = 0; t < T; t++) {
+        float *dqt = dq + t * qstride;
+        memcpy(dqt, part.data() + t * qstride, (size_t)qstride * sizeof(float));
+        for (int64_t b = 1; b <= t / BKB; b++) axpy(dqt, 1.0f, part.data() + part_at[(size_t)b] + (t - b * BKB) * qstride, qstride);
     }
 }
 

@@ -17,6 +17,10 @@
 // vpmaddubsw + vpmaddwd per 32 weights and row of x cost about as much as four 8-wide FMAs; the
 // gain is in decoding the weights to int8 instead of float and in loading a quarter of the bytes).
 //
+// Exception, measured: f32 weights with T >= 16 rows (training): forward, backward_x and the weight
+// gradient all go through one packed 6 x 16 GEMM (gemm_f32.h), ~85 GFLOP/s per Zen 3 core against
+// ~80 (forward, backward_x) and ~63 (weight gradient) for the tiles below.
+//
 // Forward: the dot-product form (both x and the panel are contiguous along C), a micro-tile of up to
 // 3 rows of x by 4 rows of W keeps 12 vector accumulators over a span of C, then reduces them
 // horizontally. Backward: the outer-product form (dx and the panel are contiguous along C), a
@@ -25,9 +29,11 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "blocks.h"
 #include "common.h"
+#include "gemm_f32.h"
 #include "isa.h"
 
 namespace CORTADO_NS {
@@ -101,6 +107,10 @@ struct NF4Span {
     static int64_t row_bytes(int64_t C) { return nf4_row_bytes(C); }
     static void span(const uint8_t *row, int64_t C, int64_t k0, int64_t n, float *y) { nf4_row_span(row, C, k0, n, y); }
 };
+
+// From this many rows of x (or dy) on, f32 products go through the packed GEMM (gemm_f32.h): its
+// packing pays off once B is reused by many rows.
+constexpr int64_t GEMM_MIN_T = 16;
 
 // Column span per panel: a multiple of 256 (every block size divides it).
 constexpr int64_t KC = 512;
@@ -926,6 +936,13 @@ void forward(const void *wv, const float *x, float *y, int64_t T, int64_t C, int
         return;
     }
 #endif
+    // f32 weights and many rows (training): the packed GEMM (gemm_f32.h), B = W^T.
+    if constexpr (std::is_same_v<W, F32W>) {
+        if (T >= GEMM_MIN_T &&
+            gemm_f32::gemm({x, C, 1}, {(const float *)wv, 1, C}, y, OC, T, OC, C, false,
+                           threads_for(T * C * OC, 1 << 18, threads)))
+            return;
+    }
     // Few rows of x: panels of 4 rows of W (they stay in L1) streamed once; many: 64-row panels in
     // L2, each reused by every row of x in the tile.
     const int64_t NB = T <= 3 ? 4 : 64;
@@ -1055,6 +1072,12 @@ void bwd_tile(const uint8_t *w, const float *dy, float *dx, int64_t C, int64_t O
 template <class W>
 void backward_x(const void *wv, const float *dy, float *dx, int64_t T, int64_t C, int64_t OC, int threads) {
     const uint8_t *w = (const uint8_t *)wv;
+    if constexpr (std::is_same_v<W, F32W>) {  // f32 weights, many rows: the packed GEMM, B = W
+        if (T >= GEMM_MIN_T &&
+            gemm_f32::gemm({dy, OC, 1}, {(const float *)wv, C, 1}, dx, C, T, C, OC, false,
+                           threads_for(T * C * OC, 1 << 18, threads)))
+            return;
+    }
     // Column spans: multiples of 256 (whole blocks of every type), wide enough that few rows of dy
     // still read long runs of each row of W, narrow enough for the panel to stay in L2.
     int64_t CB = T <= 3 ? 1024 : 256;
@@ -1153,6 +1176,9 @@ constexpr int64_t OBW = 32, CBW = 192, TBW = 256;
 // dw (OC, C) += dy (T, OC)^T . x (T, C) — the weight gradient of y = x . W^T (f32 weights,
 // LoRA adapters, full training). Parallel over tiles of dw: each element has one owner.
 void matmul_backward_w_f32(float *dw, const float *dy, const float *x, int64_t T, int64_t C, int64_t OC, int threads) {
+    // Training-sized products: the packed GEMM (gemm_f32.h), A = dy^T, B = x.
+    if (T >= GEMM_MIN_T && gemm_f32::gemm({dy, 1, OC}, {x, C, 1}, dw, C, OC, C, T, true, threads_for(T * C * OC, 1 << 18, threads)))
+        return;
     const int64_t n_o = (OC + OBW - 1) / OBW, n_c = (C + CBW - 1) / CBW, tiles = n_o * n_c;
     const int nt = (int)std::min<int64_t>(threads_for(T * C * OC, 1 << 18, threads), tiles);
 #pragma omp parallel for num_threads(nt) schedule(static)
