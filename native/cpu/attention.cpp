@@ -20,13 +20,66 @@ using namespace cortado_simd;
 static const int64_t BQ = 16;  // query rows (tokens) per tile in prefill
 static const int64_t BK = 64;  // keys per tile: 64 * D floats stay in L1/L2 while the tile's rows read them
 
+// s[j] = (q · k_j) * sc for the n keys k_j = k + j * ks (D floats each), four keys per pass over q.
+static inline void scores(const float *q, const float *k, int64_t ks, int64_t n, int64_t D, float sc, float *s) {
+    int64_t j = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    if (D % 8 == 0) {
+        for (; j + 4 <= n; j += 4) {
+            const float *k0 = k + j * ks, *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
+            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+            for (int64_t d = 0; d < D; d += 8) {
+                const __m256 qv = _mm256_loadu_ps(q + d);
+                s0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + d), s0);
+                s1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k1 + d), s1);
+                s2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k2 + d), s2);
+                s3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k3 + d), s3);
+            }
+            const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
+            const __m128 r = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+            _mm_storeu_ps(s + j, _mm_mul_ps(r, _mm_set1_ps(sc)));
+        }
+    }
+#endif
+    for (; j < n; j++) s[j] = dot(q, k + j * ks, D) * sc;
+}
+
+// a (D) = c * a + sum over j < n of p[j] * v_j, v_j = v + j * vs: the running output of one query row,
+// rescaled to a new max and given a tile of keys' values; 64 floats of a stay in registers.
+static inline void rescale_accumulate(float *a, float c, const float *p, const float *v, int64_t vs, int64_t n, int64_t D) {
+    int64_t d = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    const __m256 cv = _mm256_set1_ps(c);
+    for (; d + 64 <= D; d += 64) {
+        __m256 r[8];
+        for (int l = 0; l < 8; l++) r[l] = _mm256_mul_ps(cv, _mm256_loadu_ps(a + d + 8 * l));
+        for (int64_t j = 0; j < n; j++) {
+            const __m256 pj = _mm256_set1_ps(p[j]);
+            const float *vj = v + j * vs + d;
+            for (int l = 0; l < 8; l++) r[l] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + 8 * l), r[l]);
+        }
+        for (int l = 0; l < 8; l++) _mm256_storeu_ps(a + d + 8 * l, r[l]);
+    }
+    for (; d + 8 <= D; d += 8) {
+        __m256 r = _mm256_mul_ps(cv, _mm256_loadu_ps(a + d));
+        for (int64_t j = 0; j < n; j++) r = _mm256_fmadd_ps(_mm256_set1_ps(p[j]), _mm256_loadu_ps(v + j * vs + d), r);
+        _mm256_storeu_ps(a + d, r);
+    }
+#endif
+    for (; d < D; d++) {
+        float r = c * a[d];
+        for (int64_t j = 0; j < n; j++) r += p[j] * v[j * vs + d];
+        a[d] = r;
+    }
+}
+
 // out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions pos .. pos+T-1; token t
 // sees keys [0, pos + t]. q (T, H, D); k, v the layer's cache (ctx, KVH, D) already holding
 // positions [0, pos + T). lse (T, H) receives each row's log-sum-exp of the scaled scores (nullable;
 // what a flash-attention backward needs to recompute the probabilities).
 // T = 1 (decode): exact two-pass softmax over the scores of one row per head.
 // T > 1 (prefill): flash-attention tiles — BQ tokens x the heads sharing one KV head against BK
-// keys at a time, with an online (running max, running sum) softmax.
+// keys at a time, with an online (running max, running sum) softmax; e^x through exp_nonpos (8 lanes).
 void attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v, int64_t T,
                            int64_t pos, int64_t H, int64_t KVH, int64_t D, int threads) {
     const float sc = 1.0f / sqrtf((float)D);
@@ -85,25 +138,18 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
                     const int64_t t = t0 + r / group, h = g * group + r % group;
                     const int64_t lim = pos + t + 1;  // keys this row may see
                     if (j0 >= lim) continue;
-                    const int64_t j1 = j0 + BK < lim ? j0 + BK : lim;
-                    const float *qr = q + (t * H + h) * D;
+                    const int64_t n = (j0 + BK < lim ? j0 + BK : lim) - j0;
                     float m = mx[r];
-                    for (int64_t j = j0; j < j1; j++) {
-                        float x = dot(qr, k + j * kvstride + g * D, D) * sc;
-                        s[j - j0] = x;
-                        m = x > m ? x : m;
-                    }
-                    float c = expf(mx[r] - m);  // rescales what was summed under the old max
-                    float l = sum[r] * c;
-                    float *a = acc.data() + r * D;
-                    scale(a, c, D);
-                    for (int64_t j = j0; j < j1; j++) {
-                        float p = expf(s[j - j0] - m);
-                        l += p;
-                        axpy(a, p, v + j * kvstride + g * D, D);
-                    }
+                    scores(q + (t * H + h) * D, k + j0 * kvstride + g * D, kvstride, n, D, sc, s.data());
+                    for (int64_t j = 0; j < n; j++) m = s[j] > m ? s[j] : m;
+                    const float c = expf(mx[r] - m);  // rescales what was summed under the old max
+                    for (int64_t j = 0; j < n; j++) s[j] -= m;
+                    exp_nonpos_inplace(s.data(), n);
+                    float l = 0.0f;
+                    for (int64_t j = 0; j < n; j++) l += s[j];
+                    rescale_accumulate(acc.data() + r * D, c, s.data(), v + j0 * kvstride + g * D, kvstride, n, D);
                     mx[r] = m;
-                    sum[r] = l;
+                    sum[r] = sum[r] * c + l;
                 }
             }
             for (int64_t r = 0; r < nrows; r++) {
