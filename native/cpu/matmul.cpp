@@ -532,9 +532,10 @@ void forward_q8(const uint8_t *w, const float *x, float *y, int64_t T, int64_t C
 
 // ---- T > 3 (prefill) for the block types: int8 register tiles ----------------------------------
 // The same int8 products as decoding, arranged like the float path: a panel of weight rows is
-// decoded once per span (row by row, then interleaved 8 rows at a time, see Q8Group) into int8 blocks of 32 (the type's integer levels, unsigned where they are
-// offset, signed for q8_0 / q6_k / nf4) with a float scale per block (d, or d * sc for the K types)
-// and a float coefficient of x's block sum (the offset: -8 d, m, -dmin * m, ...); then micro-tiles of
+// decoded once per span (row by row, then interleaved 8 rows at a time, see Q8Group) into int8
+// blocks of 32 (the type's integer levels, unsigned where they are offset, signed for q8_0 / q6_k /
+// nf4) with a float scale per block (d, or d * sc for the K types) and a float coefficient of x's
+// block sum (the offset: -8 d, m, -dmin * m, ...); then micro-tiles of
 // M rows of x by a group of 8 rows multiply each loaded weight vector by every row of x in the tile.
 // x is quantized once per call. Same error as decoding (x rounded to 8 bits per block of 32).
 struct Q8Panel {
