@@ -12,11 +12,24 @@ using namespace cortado;
 using namespace cortado_simd;
 
 // out (n) = silu(gate (n)) * up (n), silu(g) = g / (1 + exp(-g)). out may equal gate or up.
+// AVX2: 8 lanes through exp_nonpos(-|g|) = e, sigmoid(g) = 1 / (1 + e) for g >= 0, e / (1 + e) below
+// (a prefill's T x ffn scalar expf calls were ~7% of it).
 void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t n, int threads) {
 #pragma omp parallel for num_threads(threads_for(n, 1 << 15, threads)) schedule(static)
     for (int64_t i0 = 0; i0 < n; i0 += 4096) {
         int64_t i1 = i0 + 4096 < n ? i0 + 4096 : n;
-        for (int64_t i = i0; i < i1; i++) {
+        int64_t i = i0;
+#if defined(__AVX2__) && defined(__FMA__)
+        const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+        for (; i + 8 <= i1; i += 8) {
+            const __m256 g = _mm256_loadu_ps(gate + i);
+            const __m256 e = exp_nonpos(_mm256_or_ps(g, sign));  // e^-|g|
+            const __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, e));
+            const __m256 s = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), g);  // g's sign bit picks e / (1 + e)
+            _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(g, s), _mm256_loadu_ps(up + i)));
+        }
+#endif
+        for (; i < i1; i++) {
             float g = gate[i];
             out[i] = g * (1.0f / (1.0f + expf(-g))) * up[i];
         }
