@@ -73,6 +73,86 @@ static inline void rescale_accumulate(float *a, float c, const float *p, const f
     }
 }
 
+// scores() for two query rows against the same keys: each key vector loaded once for both.
+static inline void scores2(const float *qa, const float *qb, const float *k, int64_t ks, int64_t n, int64_t D, float sc,
+                           float *sa, float *sb) {
+    int64_t j = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    if (D % 8 == 0) {
+        for (; j + 4 <= n; j += 4) {
+            const float *k0 = k + j * ks, *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int64_t d = 0; d < D; d += 8) {
+                const __m256 qav = _mm256_loadu_ps(qa + d), qbv = _mm256_loadu_ps(qb + d);
+                const __m256 kv0 = _mm256_loadu_ps(k0 + d), kv1 = _mm256_loadu_ps(k1 + d);
+                const __m256 kv2 = _mm256_loadu_ps(k2 + d), kv3 = _mm256_loadu_ps(k3 + d);
+                a0 = _mm256_fmadd_ps(qav, kv0, a0), b0 = _mm256_fmadd_ps(qbv, kv0, b0);
+                a1 = _mm256_fmadd_ps(qav, kv1, a1), b1 = _mm256_fmadd_ps(qbv, kv1, b1);
+                a2 = _mm256_fmadd_ps(qav, kv2, a2), b2 = _mm256_fmadd_ps(qbv, kv2, b2);
+                a3 = _mm256_fmadd_ps(qav, kv3, a3), b3 = _mm256_fmadd_ps(qbv, kv3, b3);
+            }
+            const __m256 ha = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+            const __m256 hb = _mm256_hadd_ps(_mm256_hadd_ps(b0, b1), _mm256_hadd_ps(b2, b3));
+            const __m128 scv = _mm_set1_ps(sc);
+            _mm_storeu_ps(sa + j, _mm_mul_ps(_mm_add_ps(_mm256_castps256_ps128(ha), _mm256_extractf128_ps(ha, 1)), scv));
+            _mm_storeu_ps(sb + j, _mm_mul_ps(_mm_add_ps(_mm256_castps256_ps128(hb), _mm256_extractf128_ps(hb, 1)), scv));
+        }
+    }
+#endif
+    scores(qa, k + j * ks, ks, n - j, D, sc, sa + j);
+    scores(qb, k + j * ks, ks, n - j, D, sc, sb + j);
+}
+
+// The online softmax step of one row over a tile's scores s [0, n) of which the row may see the first
+// nv: the new running max and sum, s = e^(s - max) in place (0 past nv); returns the factor that
+// rescales what the row summed under its old max.
+static inline float softmax_step(float *s, int64_t nv, int64_t n, float &mx, float &sum) {
+    float m = mx;
+    for (int64_t j = 0; j < nv; j++) m = s[j] > m ? s[j] : m;
+    const float c = expf(mx - m);
+    for (int64_t j = 0; j < nv; j++) s[j] -= m;
+    exp_nonpos_inplace(s, nv);
+    float l = 0.0f;
+    for (int64_t j = 0; j < nv; j++) l += s[j];
+    for (int64_t j = nv; j < n; j++) s[j] = 0.0f;
+    mx = m;
+    sum = sum * c + l;
+    return c;
+}
+
+// rescale_accumulate() for two rows over the same values, 32 floats of each row in registers.
+static inline void rescale_accumulate2(float *a, float ca, const float *pa, float *b, float cb, const float *pb,
+                                       const float *v, int64_t vs, int64_t n, int64_t D) {
+    int64_t d = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    const __m256 cav = _mm256_set1_ps(ca), cbv = _mm256_set1_ps(cb);
+    for (; d + 32 <= D; d += 32) {
+        __m256 ra[4], rb[4];
+        for (int l = 0; l < 4; l++) {
+            ra[l] = _mm256_mul_ps(cav, _mm256_loadu_ps(a + d + 8 * l));
+            rb[l] = _mm256_mul_ps(cbv, _mm256_loadu_ps(b + d + 8 * l));
+        }
+        for (int64_t j = 0; j < n; j++) {
+            const __m256 paj = _mm256_set1_ps(pa[j]), pbj = _mm256_set1_ps(pb[j]);
+            const float *vj = v + j * vs + d;
+            for (int l = 0; l < 4; l++) {
+                const __m256 vv = _mm256_loadu_ps(vj + 8 * l);
+                ra[l] = _mm256_fmadd_ps(paj, vv, ra[l]);
+                rb[l] = _mm256_fmadd_ps(pbj, vv, rb[l]);
+            }
+        }
+        for (int l = 0; l < 4; l++) {
+            _mm256_storeu_ps(a + d + 8 * l, ra[l]);
+            _mm256_storeu_ps(b + d + 8 * l, rb[l]);
+        }
+    }
+#endif
+    if (d < D) {
+        rescale_accumulate(a + d, ca, pa, v + d, vs, n, D - d);
+        rescale_accumulate(b + d, cb, pb, v + d, vs, n, D - d);
+    }
+}
+
 // out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions pos .. pos+T-1; token t
 // sees keys [0, pos + t]. q (T, H, D); k, v the layer's cache (ctx, KVH, D) already holding
 // positions [0, pos + T). lse (T, H) receives each row's log-sum-exp of the scaled scores (nullable;
@@ -121,7 +201,7 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
 #pragma omp parallel num_threads(threads_for(items * BQ * (pos + T) * D, 1 << 16, threads))
     {
         const int64_t rows = BQ * group;
-        std::vector<float> acc((size_t)(rows * D)), mx((size_t)rows), sum((size_t)rows), s((size_t)BK);
+        std::vector<float> acc((size_t)(rows * D)), mx((size_t)rows), sum((size_t)rows), s((size_t)BK), s2((size_t)BK);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < items; it++) {
             const int64_t g = it % KVH, t0 = (it / KVH) * BQ;
@@ -134,22 +214,33 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
             for (int64_t i = 0; i < nrows * D; i++) acc[i] = 0.0f;
             const int64_t nkeys = pos + t1;  // the last token of the tile sees keys [0, pos + t1)
             for (int64_t j0 = 0; j0 < nkeys; j0 += BK) {
-                for (int64_t r = 0; r < nrows; r++) {
-                    const int64_t t = t0 + r / group, h = g * group + r % group;
-                    const int64_t lim = pos + t + 1;  // keys this row may see
-                    if (j0 >= lim) continue;
-                    const int64_t n = (j0 + BK < lim ? j0 + BK : lim) - j0;
-                    float m = mx[r];
-                    scores(q + (t * H + h) * D, k + j0 * kvstride + g * D, kvstride, n, D, sc, s.data());
-                    for (int64_t j = 0; j < n; j++) m = s[j] > m ? s[j] : m;
-                    const float c = expf(mx[r] - m);  // rescales what was summed under the old max
-                    for (int64_t j = 0; j < n; j++) s[j] -= m;
-                    exp_nonpos_inplace(s.data(), n);
-                    float l = 0.0f;
-                    for (int64_t j = 0; j < n; j++) l += s[j];
-                    rescale_accumulate(acc.data() + r * D, c, s.data(), v + j0 * kvstride + g * D, kvstride, n, D);
-                    mx[r] = m;
-                    sum[r] = sum[r] * c + l;
+                const float *kt = k + j0 * kvstride + g * D, *vt = v + j0 * kvstride + g * D;
+                // rows two at a time: each key and value loaded serves both (rows go by token, so the
+                // second sees at least the first's keys; the first's extra scores are masked)
+                for (int64_t r = 0; r < nrows;) {
+                    const int64_t ta = t0 + r / group, ha = g * group + r % group;
+                    const int64_t lima = pos + ta + 1;  // keys this row may see
+                    if (j0 >= lima) {
+                        r++;
+                        continue;
+                    }
+                    const int64_t na = (j0 + BK < lima ? j0 + BK : lima) - j0;
+                    float *aa = acc.data() + r * D;
+                    if (r + 1 < nrows) {
+                        const int64_t tb = t0 + (r + 1) / group, hb = g * group + (r + 1) % group;
+                        const int64_t limb = pos + tb + 1;
+                        const int64_t nb = (j0 + BK < limb ? j0 + BK : limb) - j0;
+                        scores2(q + (ta * H + ha) * D, q + (tb * H + hb) * D, kt, kvstride, nb, D, sc, s.data(), s2.data());
+                        const float ca = softmax_step(s.data(), na, nb, mx[r], sum[r]);
+                        const float cb = softmax_step(s2.data(), nb, nb, mx[r + 1], sum[r + 1]);
+                        rescale_accumulate2(aa, ca, s.data(), aa + D, cb, s2.data(), vt, kvstride, nb, D);
+                        r += 2;
+                    } else {
+                        scores(q + (ta * H + ha) * D, kt, kvstride, na, D, sc, s.data());
+                        const float ca = softmax_step(s.data(), na, na, mx[r], sum[r]);
+                        rescale_accumulate(aa, ca, s.data(), vt, kvstride, na, D);
+                        r++;
+                    }
                 }
             }
             for (int64_t r = 0; r < nrows; r++) {
