@@ -108,12 +108,34 @@ static inline void scores2(const float *qa, const float *qb, const float *k, int
 // rescales what the row summed under its old max.
 static inline float softmax_step(float *s, int64_t nv, int64_t n, float &mx, float &sum) {
     float m = mx;
-    for (int64_t j = 0; j < nv; j++) m = s[j] > m ? s[j] : m;
+    int64_t j = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    if (nv >= 8) {
+        __m256 mv = _mm256_set1_ps(m);
+        for (; j + 8 <= nv; j += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(s + j));
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(mv), _mm256_extractf128_ps(mv, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        m = _mm_cvtss_f32(_mm_max_ss(h, _mm_movehdup_ps(h)));
+    }
+#endif
+    for (; j < nv; j++) m = s[j] > m ? s[j] : m;
     const float c = expf(mx - m);
-    for (int64_t j = 0; j < nv; j++) s[j] -= m;
-    exp_nonpos_inplace(s, nv);
     float l = 0.0f;
-    for (int64_t j = 0; j < nv; j++) l += s[j];
+    j = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    __m256 lv = _mm256_setzero_ps();
+    const __m256 mb = _mm256_set1_ps(m);
+    for (; j + 8 <= nv; j += 8) {
+        const __m256 e = exp_nonpos(_mm256_sub_ps(_mm256_loadu_ps(s + j), mb));
+        _mm256_storeu_ps(s + j, e);
+        lv = _mm256_add_ps(lv, e);
+    }
+    l = hsum256(lv);
+#endif
+    for (; j < nv; j++) {
+        s[j] = expf(s[j] - m);
+        l += s[j];
+    }
     for (int64_t j = nv; j < n; j++) s[j] = 0.0f;
     mx = m;
     sum = sum * c + l;
