@@ -65,7 +65,7 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--lora", paramLabel = "PATH[:FACTOR]", description = LoraOption.DESCRIPTION + "; /lora changes them in the chat")
     java.util.List<String> loras = new java.util.ArrayList<>();
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Override

@@ -49,7 +49,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ctx", paramLabel = "N", defaultValue = "0", description = "context length; 0 = the model's (default)")
     int ctx;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--no-bos", description = "do not prepend BOS to the prompt")

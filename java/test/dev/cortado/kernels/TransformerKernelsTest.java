@@ -164,7 +164,7 @@ class TransformerKernelsTest {
         useIsa(isa);
         // T, pos, H, KVH, D: decode (T=1), prefill over several tiles (T > 16 query rows, > 64 keys)
         for (int[] tc : new int[][]{{1, 0, 1, 1, 1}, {1, 9, 4, 2, 6}, {1, 130, 6, 3, 33}, {5, 0, 2, 2, 8},
-                {37, 0, 4, 1, 16}, {19, 70, 6, 2, 9}, {3, 200, 8, 8, 64}}) {
+                {37, 0, 4, 1, 16}, {19, 70, 6, 2, 9}, {3, 200, 8, 8, 64}, {37, 3, 6, 2, 64}}) {
             int T = tc[0], pos = tc[1], H = tc[2], KVH = tc[3], D = tc[4];
             int ctx = pos + T + 3;
             float[] q = gauss(T * H * D), k = gauss(ctx * KVH * D), v = gauss(ctx * KVH * D);
