@@ -9,12 +9,12 @@
 #     tools/bench/node_modules with downloads and builds disabled) on the same ids
 #   - read bandwidth: readbw.c (sum of a 1 GiB buffer), bound = bandwidth / model bytes per token
 # Usage: tools/bench/generate.sh [models...]   models like smollm2-135m:q4_0 llama3.2-1b:q4_0
-# Env: THREADS (2), P (512 prompt tokens), G (128 generated), REPS (2), BATCH (Cortado prompt batch, 32 as `cortado generate`)
+# Env: THREADS (2), P (512 prompt tokens), G (128 generated), REPS (2), BATCH (Cortado prompt batch, 128 as `cortado generate`)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-threads=${THREADS:-2} P=${P:-512} G=${G:-128} reps=${REPS:-2} batch=${BATCH:-32}
+threads=${THREADS:-2} P=${P:-512} G=${G:-128} reps=${REPS:-2} batch=${BATCH:-128}
 dir=${BENCH_DIR:-/tmp/cortado-bench}
 vocab=${CORTADO_SHARED:-$root/../shared}/tokenizers/llama.cpp-vocab/ggml-vocab-llama-spm.gguf
 models=("$@")
