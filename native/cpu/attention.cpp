@@ -21,72 +21,6 @@ using namespace cortado_simd;
 static const int64_t BQ = 16;  // query rows (tokens) per tile in prefill
 static const int64_t BK = 64;  // keys per tile: 64 * D floats stay in L1/L2 while the tile's rows read them
 
-#if defined(__AVX2__) && defined(__FMA__)
-// ---- decode (T = 1), D a multiple of 8: one query head against n keys -----------------------------
-// Long contexts make attention a large share of a small model's step (SmolLM2-135M at 600 positions:
-// a third of it), so: scores four keys at a time with one combined horizontal sum (a 64-wide dot is 8
-// FMAs, its own horizontal sum another 6 instructions), and the weighted sum of V with the output
-// held in registers, 64 columns at a time, instead of a load-FMA-store of the output per key.
-
-// The four sums of a0..a3 as one vector.
-static inline __m128 hsum4x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
-    const __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    return _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-}
-
-// o[0 .. 8 NV) = sum_j p[j] * v[j * stride + (0 .. 8 NV)] * inv
-template <int NV>
-static void weighted_v(const float *p, const float *v, int64_t stride, int64_t n, float inv, float *o) {
-    __m256 acc[NV];
-    for (int i = 0; i < NV; i++) acc[i] = _mm256_setzero_ps();
-    for (int64_t j = 0; j < n; j++) {
-        const __m256 pj = _mm256_broadcast_ss(p + j);
-        const float *vj = v + j * stride;
-        for (int i = 0; i < NV; i++) acc[i] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + 8 * i), acc[i]);
-    }
-    const __m256 vi = _mm256_set1_ps(inv);
-    for (int i = 0; i < NV; i++) _mm256_storeu_ps(o + 8 * i, _mm256_mul_ps(acc[i], vi));
-}
-
-static void decode_head(const float *qh, const float *kh, const float *vh, int64_t stride, int64_t n, int64_t D, float sc,
-                        float *s, float *o, float *lse) {
-    int64_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const float *k0 = kh + j * stride, *k1 = k0 + stride, *k2 = k1 + stride, *k3 = k2 + stride;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int64_t d = 0; d < D; d += 8) {
-            const __m256 qv = _mm256_loadu_ps(qh + d);
-            a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + d), a0);
-            a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k1 + d), a1);
-            a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k2 + d), a2);
-            a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k3 + d), a3);
-        }
-        _mm_storeu_ps(s + j, _mm_mul_ps(hsum4x8(a0, a1, a2, a3), _mm_set1_ps(sc)));
-    }
-    for (; j < n; j++) s[j] = dot(qh, kh + j * stride, D) * sc;
-    float m = -INFINITY;
-    for (j = 0; j < n; j++) m = s[j] > m ? s[j] : m;
-    float l = 0.0f;
-    for (j = 0; j < n; j++) {
-        s[j] = expf(s[j] - m);
-        l += s[j];
-    }
-    const float inv = 1.0f / l;
-    for (int64_t d0 = 0; d0 < D; d0 += 64) {
-        switch ((D - d0) >= 64 ? 8 : (D - d0) / 8) {
-            case 8: weighted_v<8>(s, vh + d0, stride, n, inv, o + d0); break;
-            case 7: weighted_v<7>(s, vh + d0, stride, n, inv, o + d0); break;
-            case 6: weighted_v<6>(s, vh + d0, stride, n, inv, o + d0); break;
-            case 5: weighted_v<5>(s, vh + d0, stride, n, inv, o + d0); break;
-            case 4: weighted_v<4>(s, vh + d0, stride, n, inv, o + d0); break;
-            case 3: weighted_v<3>(s, vh + d0, stride, n, inv, o + d0); break;
-            case 2: weighted_v<2>(s, vh + d0, stride, n, inv, o + d0); break;
-            default: weighted_v<1>(s, vh + d0, stride, n, inv, o + d0); break;
-        }
-    }
-    if (lse) *lse = m + logf(l);
-}
-#endif
 // s[j] = (q · k_j) * sc for the n keys k_j = k + j * ks (D floats each), four keys per pass over q.
 static inline void scores(const float *q, const float *k, int64_t ks, int64_t n, int64_t D, float sc, float *s) {
     int64_t j = 0;
@@ -241,6 +175,53 @@ static inline void rescale_accumulate2(float *a, float ca, const float *pa, floa
         rescale_accumulate(b + d, cb, pb, v + d, vs, n, D - d);
     }
 }
+
+#if defined(__AVX2__) && defined(__FMA__)
+// ---- decode (T = 1), D a multiple of 8: one query head against n keys -----------------------------
+// Long contexts make attention a large share of a small model's step (SmolLM2-135M at 600 positions:
+// a third of it), so: scores() four keys at a time with one combined horizontal sum (a 64-wide dot is
+// 8 FMAs, its own horizontal sum another 6 instructions), and the weighted sum of V with the output
+// held in registers, 64 columns at a time, instead of a load-FMA-store of the output per key.
+
+// o[0 .. 8 NV) = sum_j p[j] * v[j * stride + (0 .. 8 NV)] * inv
+template <int NV>
+static void weighted_v(const float *p, const float *v, int64_t stride, int64_t n, float inv, float *o) {
+    __m256 acc[NV];
+    for (int i = 0; i < NV; i++) acc[i] = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j++) {
+        const __m256 pj = _mm256_broadcast_ss(p + j);
+        const float *vj = v + j * stride;
+        for (int i = 0; i < NV; i++) acc[i] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + 8 * i), acc[i]);
+    }
+    const __m256 vi = _mm256_set1_ps(inv);
+    for (int i = 0; i < NV; i++) _mm256_storeu_ps(o + 8 * i, _mm256_mul_ps(acc[i], vi));
+}
+
+static void decode_head(const float *qh, const float *kh, const float *vh, int64_t stride, int64_t n, int64_t D, float sc,
+                        float *s, float *o, float *lse) {
+    scores(qh, kh, stride, n, D, sc, s);
+    float m = -INFINITY;
+    for (int64_t j = 0; j < n; j++) m = s[j] > m ? s[j] : m;
+    for (int64_t j = 0; j < n; j++) s[j] -= m;
+    exp_nonpos_inplace(s, n);  // 8 lanes, as the prefill's softmax_step
+    float l = 0.0f;
+    for (int64_t j = 0; j < n; j++) l += s[j];
+    const float inv = 1.0f / l;
+    for (int64_t d0 = 0; d0 < D; d0 += 64) {
+        switch ((D - d0) >= 64 ? 8 : (D - d0) / 8) {
+            case 8: weighted_v<8>(s, vh + d0, stride, n, inv, o + d0); break;
+            case 7: weighted_v<7>(s, vh + d0, stride, n, inv, o + d0); break;
+            case 6: weighted_v<6>(s, vh + d0, stride, n, inv, o + d0); break;
+            case 5: weighted_v<5>(s, vh + d0, stride, n, inv, o + d0); break;
+            case 4: weighted_v<4>(s, vh + d0, stride, n, inv, o + d0); break;
+            case 3: weighted_v<3>(s, vh + d0, stride, n, inv, o + d0); break;
+            case 2: weighted_v<2>(s, vh + d0, stride, n, inv, o + d0); break;
+            default: weighted_v<1>(s, vh + d0, stride, n, inv, o + d0); break;
+        }
+    }
+    if (lse) *lse = m + logf(l);
+}
+#endif
 
 // out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions pos .. pos+T-1; token t
 // sees keys [0, pos + t]. q (T, H, D); k, v the layer's cache (ctx, KVH, D) already holding
