@@ -290,27 +290,43 @@ void quantize_x_q8(const float *x, int64_t C, int8_t *q, float *d, float *s) {
     }
 }
 
+// Bytes ahead of the weights being read that a decoding dot prefetches. The hardware prefetchers stop
+// at 4 KB page boundaries (the mapped model file is in 4 KB pages), so each new page of a row streaming
+// from DRAM would start with demand misses; a software prefetch a page ahead crosses them. Measured
+// (tools/bench/matmul-ab.c, q4_0 T = 1, 75 MB matrices, one thread): +8-30% CPU-time GFLOP/s at
+// 512 B ahead, +2-5% more at 4 KB, no more beyond; prefetches never fault past the end.
+constexpr int64_t PREFETCH_AHEAD = 4096;
+
+// Prefetch the n bytes at p + PREFETCH_AHEAD (one super-block of a K type), a cache line at a time.
+inline void prefetch_ahead(const uint8_t *p, int64_t n) {
+    for (int64_t o = 0; o < n; o += 64) _mm_prefetch((const char *)(p + PREFETCH_AHEAD + o), _MM_HINT_T0);
+}
+
 // Sum of products of 32 unsigned (< 128) weight bytes with 32 signed x bytes, as 8 int32 -> float.
 inline __m256 dot_u8s8(__m256i w, __m256i x) {
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)));
 }
 
 float dot_q8_0(const uint8_t *row, int64_t C, const XQ8 &x) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
     const int64_t nb = C / 32;
     int64_t b = 0;
-    auto one = [&](int64_t i) {
+    auto one = [&](int64_t i, __m256 acc) {
         const uint8_t *blk = row + 34 * i;
-        __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 2)), q = _mm256_loadu_si256((const __m256i *)(x.q + 32 * i));
+        __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 2)), q = _mm256_load_si256((const __m256i *)(x.q + 32 * i));
+        const __m256 d = _mm256_mul_ps(_mm256_cvtph_ps(_mm_set1_epi16((short)load_u16(blk))), _mm256_load_ps(x.d8 + 8 * i));
         // |w| * (q with w's sign): maddubs wants its first operand unsigned
-        return _mm256_mul_ps(dot_u8s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), _mm256_set1_ps(load_half(blk) * x.d[i]));
+        return _mm256_fmadd_ps(dot_u8s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w)), d, acc);
     };
-    for (; b + 2 <= nb; b += 2) {
-        acc0 = _mm256_add_ps(acc0, one(b));
-        acc1 = _mm256_add_ps(acc1, one(b + 1));
+    for (; b + 4 <= nb; b += 4) {
+        prefetch_ahead(row + 34 * b, 4 * 34);
+        acc0 = one(b, acc0);
+        acc1 = one(b + 1, acc1);
+        acc2 = one(b + 2, acc2);
+        acc3 = one(b + 3, acc3);
     }
-    if (b < nb) acc0 = _mm256_add_ps(acc0, one(b));
-    return hsum8(_mm256_add_ps(acc0, acc1));
+    for (; b < nb; b++) acc0 = one(b, acc0);
+    return hsum8(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
 }
 
 // q4_0 . x per block: (nibbles . q - 8 sum(q)) in int16 pairs (vpmaddubsw, vpsubw), int32 (vpmaddwd),
@@ -330,13 +346,6 @@ inline __m256 int_q4_0(const uint8_t *blk, const XQ8 &x, int64_t i, __m256i m4, 
     const __m256i p = _mm256_maddubs_epi16(nibbles_32_and(blk + 2, m4), _mm256_load_si256((const __m256i *)(x.q + 32 * i)));
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_sub_epi16(p, _mm256_load_si256((const __m256i *)(x.p8 + 16 * i))), ones));
 }
-
-// Bytes ahead of the weights being read that a decoding dot prefetches. The hardware prefetchers stop
-// at 4 KB page boundaries (the mapped model file is in 4 KB pages), so each new page of a row streaming
-// from DRAM would start with demand misses; a software prefetch a page ahead crosses them. Measured
-// (tools/bench/matmul-ab.c, q4_0 T = 1, 75 MB matrices, one thread): +8-30% CPU-time GFLOP/s at
-// 512 B ahead, +2-5% more at 4 KB, no more beyond; prefetches never fault past the end.
-constexpr int64_t PREFETCH_AHEAD = 4096;
 
 float dot_q4_0(const uint8_t *row, int64_t C, const XQ8 &x) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
@@ -364,6 +373,7 @@ float dot_q4_k(const uint8_t *row, int64_t C, const XQ8 &x) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     for (int64_t sb = 0; sb < C / 256; sb++) {
         const uint8_t *blk = row + 144 * sb;
+        prefetch_ahead(blk, 144);
         const float d = load_half(blk), dmin = load_half(blk + 2);
         const uint8_t *scales = blk + 4, *qs = blk + 16;
         for (int p = 0; p < 4; p++) {
@@ -478,6 +488,7 @@ float dot_q6_k(const uint8_t *row, int64_t C, const XQ8 &x) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), k32 = _mm256_set1_epi8(32);
     for (int64_t sb = 0; sb < C / 256; sb++) {
         const uint8_t *blk = row + 210 * sb;
+        prefetch_ahead(blk, 210);
         const float d = load_half(blk + 208);
         const uint8_t *ql = blk, *qh = blk + 128;
         const int8_t *sc = (const int8_t *)(blk + 192);
