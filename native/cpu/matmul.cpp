@@ -558,9 +558,11 @@ float dot_nf4(const uint8_t *row, int64_t C, const XQ8 &x) {
 // (tools/bench/matmul-ab.c, T = 1, one thread): q4_0 C = 576 +15% in cache, +20% from DRAM (with
 // the prefetch in dot_rows); but -5% for C >= 1536 (the per-row lane broadcasts cost more than the
 // sums saved) and q8_0 was slower (-2% at C = 576, -17% at 1536), so only q4_0 rows of C <= FOUR_MAX_C take this path.
+// Against the single-row dot_q4_0 with its precomputed -8 term (one vpsubw per row and block, where
+// this kernel's scalar-free correction is one FMA per four rows): +9% at C = 576, but -4% at 1024.
 // Every row is summed the same way whichever group it falls in (a group of fewer than four repeats
 // its last row), so results never depend on how rows are grouped or split across threads.
-const int64_t FOUR_MAX_C = 1024;
+const int64_t FOUR_MAX_C = 768;
 
 // The four sums of acc[0..3] as one vector: lane r = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) of acc[r].
 inline __m128 hsum4x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
@@ -581,16 +583,20 @@ inline __m128 halves4(const uint8_t *const *rows, int64_t off) {
 }
 
 void dot4_q4_0(const uint8_t *const *rows, int64_t C, const XQ8 &x, float *out) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
     __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    __m128 corr = _mm_setzero_ps();  // per row: sum over blocks of dw * s, the "- 8" of every weight
     for (int64_t b = 0; b < C / 32; b++) {
-        const __m128 d = _mm_mul_ps(halves4(rows, 18 * b), _mm_set1_ps(x.d[b]));
-        acc0 = _mm256_fmadd_ps(int_q4_0(rows[0] + 18 * b, x, b, m4, ones), lane<0>(d), acc0);
-        acc1 = _mm256_fmadd_ps(int_q4_0(rows[1] + 18 * b, x, b, m4, ones), lane<1>(d), acc1);
-        acc2 = _mm256_fmadd_ps(int_q4_0(rows[2] + 18 * b, x, b, m4, ones), lane<2>(d), acc2);
-        acc3 = _mm256_fmadd_ps(int_q4_0(rows[3] + 18 * b, x, b, m4, ones), lane<3>(d), acc3);
+        const __m256i xq = _mm256_loadu_si256((const __m256i *)(x.q + 32 * b));
+        const __m128 dw = halves4(rows, 18 * b);
+        corr = _mm_fmadd_ps(dw, _mm_set1_ps(x.s[b]), corr);
+        const __m128 d = _mm_mul_ps(dw, _mm_set1_ps(x.d[b]));
+        acc0 = _mm256_fmadd_ps(dot_u8s8(nibbles_32_and(rows[0] + 18 * b + 2, m4), xq), lane<0>(d), acc0);
+        acc1 = _mm256_fmadd_ps(dot_u8s8(nibbles_32_and(rows[1] + 18 * b + 2, m4), xq), lane<1>(d), acc1);
+        acc2 = _mm256_fmadd_ps(dot_u8s8(nibbles_32_and(rows[2] + 18 * b + 2, m4), xq), lane<2>(d), acc2);
+        acc3 = _mm256_fmadd_ps(dot_u8s8(nibbles_32_and(rows[3] + 18 * b + 2, m4), xq), lane<3>(d), acc3);
     }
-    _mm_storeu_ps(out, hsum4x8(acc0, acc1, acc2, acc3));
+    _mm_storeu_ps(out, _mm_fnmadd_ps(_mm_set1_ps(8.0f), corr, hsum4x8(acc0, acc1, acc2, acc3)));
 }
 
 // The types without a four-row kernel: four single-row dots.
