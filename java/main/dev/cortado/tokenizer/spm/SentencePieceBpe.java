@@ -1,6 +1,7 @@
 package dev.cortado.tokenizer.spm;
 
 import dev.cortado.CortadoException;
+import dev.cortado.tokenizer.AllowedSpecialsTokenizer;
 import dev.cortado.tokenizer.Tokenizer;
 import dev.cortado.tokenizer.TokenizerData;
 import dev.cortado.tokenizer.Utf8Accumulator;
@@ -30,7 +31,7 @@ import java.util.Set;
  * normalization, or, for those {@link Options#normalizedSpecials} lists, in the normalized text, as
  * Hugging Face matches added tokens marked "normalized".
  */
-public final class SentencePieceBpe implements Tokenizer {
+public final class SentencePieceBpe implements AllowedSpecialsTokenizer {
     private static final char SPACE = '\u2581';
 
     /** Where a "▁" is put in front of a run of text (the text between special tokens). */
@@ -135,26 +136,6 @@ public final class SentencePieceBpe implements Tokenizer {
         return data.vocabSize();
     }
 
-    @Override
-    public int[] encode(String text) {
-        return encodeWithOffsets(text, specials.keySet()).ids();
-    }
-
-    @Override
-    public int[] encodeOrdinary(String text) {
-        return encodeWithOffsets(text, Set.of()).ids();
-    }
-
-    @Override
-    public int[] encode(String text, Set<String> allowedSpecial) {
-        return encodeWithOffsets(text, allowedSpecial).ids();
-    }
-
-    @Override
-    public Encoding encodeWithOffsets(String text) {
-        return encodeWithOffsets(text, specials.keySet());
-    }
-
     /** Output ids with their source offsets. */
     private static final class Out {
         final IntArrayList ids = new IntArrayList(), starts = new IntArrayList(), ends = new IntArrayList();
@@ -167,6 +148,7 @@ public final class SentencePieceBpe implements Tokenizer {
     }
 
     /** Ids with offsets, recognising only the special tokens in {@code allowed}. */
+    @Override
     public Encoding encodeWithOffsets(String text, Set<String> allowed) {
         Out out = new Out();
         int runStart = 0;

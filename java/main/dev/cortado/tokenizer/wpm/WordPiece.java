@@ -1,6 +1,7 @@
 package dev.cortado.tokenizer.wpm;
 
 import dev.cortado.CortadoException;
+import dev.cortado.tokenizer.AllowedSpecialsTokenizer;
 import dev.cortado.tokenizer.Tokenizer;
 import dev.cortado.tokenizer.TokenizerData;
 import dev.cortado.tokenizer.Utf8Accumulator;
@@ -23,7 +24,7 @@ import java.util.Set;
  * and is cut greedily into the longest pieces of the vocabulary; a word that cannot be cut completely
  * becomes the unknown token. {@link #encodeForModel} wraps the ids in [CLS] … [SEP].
  */
-public final class WordPiece implements Tokenizer {
+public final class WordPiece implements AllowedSpecialsTokenizer {
     private static final char SPACE = '\u2581';
 
     private final TokenizerData data;
@@ -79,26 +80,6 @@ public final class WordPiece implements Tokenizer {
         return data.vocabSize();
     }
 
-    @Override
-    public int[] encode(String text) {
-        return encodeWithOffsets(text, specials.keySet()).ids();
-    }
-
-    @Override
-    public int[] encodeOrdinary(String text) {
-        return encodeWithOffsets(text, Set.of()).ids();
-    }
-
-    @Override
-    public int[] encode(String text, Set<String> allowedSpecial) {
-        return encodeWithOffsets(text, allowedSpecial).ids();
-    }
-
-    @Override
-    public Encoding encodeWithOffsets(String text) {
-        return encodeWithOffsets(text, specials.keySet());
-    }
-
     /** [CLS] ids [SEP], as BERT models expect. */
     @Override
     public int[] encodeForModel(String text) {
@@ -110,6 +91,7 @@ public final class WordPiece implements Tokenizer {
     }
 
     /** Ids with offsets, recognising only the special tokens in {@code allowed}. */
+    @Override
     public Encoding encodeWithOffsets(String text, Set<String> allowed) {
         IntArrayList out = new IntArrayList(), starts = new IntArrayList(), ends = new IntArrayList();
         int runStart = 0;
