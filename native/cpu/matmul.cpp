@@ -1144,6 +1144,25 @@ void forward_fused(const void *const *wv, float *const *y, const int64_t *oc, co
     }
 }
 
+#if defined(__AVX2__)
+// out[i][0 .. width) += acc[i] for the M rows of a micro-tile of V vectors (a masked tail).
+template <int M, int V>
+inline void add_tile(const __m256 (&acc)[M][V], float *out, int64_t ld, int64_t width) {
+    CORTADO_UNROLL for (int i = 0; i < M; i++) {
+        float *d = out + i * ld;
+        CORTADO_UNROLL for (int v = 0; v < V; v++) {
+            const int64_t c = 8 * v;
+            if (c + 8 <= width) {
+                _mm256_storeu_ps(d + c, _mm256_add_ps(_mm256_loadu_ps(d + c), acc[i][v]));
+            } else if (c < width) {
+                const __m256i mask = tail_mask(width - c);
+                _mm256_maskstore_ps(d + c, mask, _mm256_add_ps(_mm256_maskload_ps(d + c, mask), acc[i][v]));
+            }
+        }
+    }
+}
+#endif
+
 // ---- backward micro-kernel: dx[i][c] += sum_o dy[i][o] * p[o][c], i < M, c < 8 * V (width w) --
 
 template <int M, int V>
@@ -1160,18 +1179,7 @@ void bwd_micro(const float *dy, int64_t ldy, const float *p, int64_t ldp, int64_
             CORTADO_UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(d, wv[v], acc[i][v]);
         }
     }
-    CORTADO_UNROLL for (int i = 0; i < M; i++) {
-        float *d = dx + i * ldx;
-        CORTADO_UNROLL for (int v = 0; v < V; v++) {
-            const int64_t c = 8 * v;
-            if (c + 8 <= width) {
-                _mm256_storeu_ps(d + c, _mm256_add_ps(_mm256_loadu_ps(d + c), acc[i][v]));
-            } else {
-                const __m256i mask = tail_mask(width - c);
-                _mm256_maskstore_ps(d + c, mask, _mm256_add_ps(_mm256_maskload_ps(d + c, mask), acc[i][v]));
-            }
-        }
-    }
+    add_tile<M, V>(acc, dx, ldx, width);
 #else
     float acc[M][8 * V] = {};
     for (int64_t o = 0; o < on; o++)
@@ -1279,18 +1287,7 @@ void bww_micro(const float *dy, int64_t ldy, const float *x, int64_t ldx, int64_
             }
         }
     }
-    CORTADO_UNROLL for (int i = 0; i < M; i++) {
-        float *d = dw + i * ldw;
-        CORTADO_UNROLL for (int v = 0; v < V; v++) {
-            const int64_t c = 8 * v;
-            if (c + 8 <= width) {
-                _mm256_storeu_ps(d + c, _mm256_add_ps(_mm256_loadu_ps(d + c), acc[i][v]));
-            } else if (c < width) {
-                const __m256i mask = tail_mask(width - c);
-                _mm256_maskstore_ps(d + c, mask, _mm256_add_ps(_mm256_maskload_ps(d + c, mask), acc[i][v]));
-            }
-        }
-    }
+    add_tile<M, V>(acc, dw, ldw, width);
 #else
     float acc[M][8 * V] = {};
     for (int64_t t = 0; t < tn; t++)
