@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -B -ntp -q test-compile
 cp_file=target/bench-classpath.txt
 mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}"  # as tools/cortado
 base=${BASE:?set BASE to the earlier build} P=${P:-256} G=${G:-16} BATCH=${BATCH:-32}
 BASE_BATCH=${BASE_BATCH:-$BATCH}  # BASE=target with BASE_BATCH != BATCH compares batch sizes on one build
 for _ in $(seq "${R:-2}"); do

@@ -31,7 +31,7 @@ if [ ! -d "$here/node_modules/@node-llama-cpp/linux-x64" ]; then
     node-llama-cpp@3.22.1 @node-llama-cpp/linux-x64@3.22.1 >/dev/null)
 fi
 ${CC:-cc} -O3 -march=native -fopenmp "$here/readbw.c" -o "$dir/readbw"
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}"  # as tools/cortado
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 printf '%s, %s threads, prompt %s tokens, generate %s tokens, best of %s, %s\n' "$(date -u +%F)" "$threads" "$P" "$G" "$reps" \

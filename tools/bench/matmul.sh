@@ -9,6 +9,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 mvn -B -ntp -q test-compile
 cp_file=target/bench-classpath.txt
 mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}"  # as tools/cortado
 exec "${JAVA:-java}" -Dorg.bytedeco.javacpp.maxBytes=0 -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
   -cp "target/test-classes:target/classes:$(cat "$cp_file")" dev.cortado.kernels.MatmulBench "$@"
