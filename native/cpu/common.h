@@ -78,6 +78,9 @@ static inline uint16_t f32_to_bf16(float f) {
     return (uint16_t)(x >> 16);
 }
 
+// Register tiles must stay in registers: fully unroll their fixed-size loops.
+#define CORTADO_UNROLL _Pragma("GCC unroll 16")
+
 // Threads worth using for n units of work of about `grain` units each.
 static inline int threads_for(int64_t n, int64_t grain, int threads) {
     if (threads < 1) threads = 1;

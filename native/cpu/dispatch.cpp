@@ -67,6 +67,13 @@ void cortado_madvise_willneed(void *addr, int64_t size) {
     if (addr != nullptr && size > 0) madvise(addr, (size_t)size, MADV_WILLNEED);
 }
 
+void cortado_madvise_dontneed(void *addr, int64_t size) {
+    if (addr == nullptr || size <= 0) return;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)addr;
+    const uintptr_t lo = (a + page - 1) & ~(page - 1), hi = (a + (uintptr_t)size) & ~(page - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 #define DISPATCH(call) \
     do { \
         if (current_isa == CORTADO_ISA_AVX2) cortado_avx2::call; else cortado_generic::call; \
@@ -145,6 +152,9 @@ void matmul_forward_fused_q4_k(const void *w0, const void *w1, const void *w2, f
 void matmul_forward_fused_q5_k(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int t) { DISPATCH(matmul_forward_fused_q5_k(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, T, C, mode, t)); }
 void matmul_forward_fused_q6_k(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int t) { DISPATCH(matmul_forward_fused_q6_k(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, T, C, mode, t)); }
 void matmul_forward_fused_nf4(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int t) { DISPATCH(matmul_forward_fused_nf4(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, T, C, mode, t)); }
+void repack_q4_0x8(const void *w, void *out, int64_t C, int64_t OC, int t) { DISPATCH(repack_q4_0x8(w, out, C, OC, t)); }
+void matmul_forward_q4_0x8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int t) { DISPATCH(matmul_forward_q4_0x8(w, x, y, T, C, OC, t)); }
+void matmul_forward_fused_q4_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int t) { DISPATCH(matmul_forward_fused_q4_0x8(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, T, C, mode, t)); }
 
 // ---- training ----
 void matmul_backward_w_f32(float *dw, const float *dy, const float *x, int64_t T, int64_t C, int64_t OC, int t) {

@@ -37,6 +37,9 @@ void *cortado_mmap_file(const char *path, int64_t *size, int *err);
 int cortado_munmap(void *addr, int64_t size);
 // Advises the kernel that the range will be read soon (best effort).
 void cortado_madvise_willneed(void *addr, int64_t size);
+// Drops the whole pages inside [addr, addr + size) of a read-only file mapping from this process's
+// resident memory (they are read back from the file if touched again; best effort).
+void cortado_madvise_dontneed(void *addr, int64_t size);
 
 // ---- conversions ---------------------------------------------------------------------------
 // y[i] = (float) x[i] for n halves (IEEE binary16) / bfloat16s.
@@ -144,6 +147,16 @@ void matmul_forward_fused_q4_k(const void *w0, const void *w1, const void *w2, f
 void matmul_forward_fused_q5_k(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_q6_k(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_nf4(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
+
+// ---- Q4_0 repacked for the engine (matmul_q4_0x8.cpp): "q4_0x8" ---------------------------------
+// The bytes of a Q4_0 matrix W (OC, C), OC a multiple of 8, C of 32, reordered so that one vector
+// holds 8 rows: group g (rows 8g..8g+7) is C/32 blocks of 144 bytes, each the 8 rows' fp16 scales then
+// 4 x 32 bytes whose bytes 4r..4r+3 of vector j are row r's Q4_0 bytes 4j..4j+3. Same size as Q4_0.
+void repack_q4_0x8(const void *w, void *out, int64_t C, int64_t OC, int threads);
+// y (T, OC) = x (T, C) . W^T with W in q4_0x8 (x quantized to 8 bits per block on AVX2, as matmul_forward_q4_0).
+void matmul_forward_q4_0x8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+// matmul_forward_fused_<type> for q4_0x8 weights (any T; oc_i multiples of 8).
+void matmul_forward_fused_q4_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 
 // ---- training: backward twins, loss, optimizer (matmul.cpp, norm.cpp, rope.cpp, attention.cpp,
 // activation.cpp, loss.cpp, optim.cpp) ---------------------------------------------------------

@@ -537,18 +537,7 @@ public final class Kernels {
     public static void matmulFused(TensorType type, Fused mode, Pointer[] w, long[] wBytes, int[] oc, FloatPointer x,
                                    long xCapacity, FloatPointer[] y, long[] yCapacity, int T, int C) {
         int n = w.length, threads = threads();
-        if (n < 1 || n > 3 || wBytes.length != n || oc.length != n || y.length != n || yCapacity.length != n) {
-            throw new IllegalArgumentException("matmulFused: 1 to 3 weights with as many sizes and outputs, got " + n);
-        }
-        if (mode == Fused.SWIGLU && (n != 2 || oc[0] != oc[1])) {
-            throw new IllegalArgumentException("matmulFused SWIGLU: two weights of the same shape, got " + java.util.Arrays.toString(oc));
-        }
-        for (int i = 0; i < n; i++) {
-            boolean written = mode != Fused.SWIGLU || i == 0;
-            checkMatmul("matmulFused", type, w[i], wBytes[i], x, xCapacity, (long) T * C, written ? y[i] : x,
-                    written ? yCapacity[i] : xCapacity, written ? (long) T * oc[i] : 0, T, C, oc[i], threads);
-        }
-        if (C == 0) throw new IllegalArgumentException("matmulFused: C = 0");
+        checkFused("matmulFused", type, mode, w, wBytes, oc, x, xCapacity, y, yCapacity, T, C, threads);
         Pointer w0 = w[0], w1 = n > 1 ? w[1] : null, w2 = n > 2 ? w[2] : null;
         FloatPointer y0 = y[0], y1 = n > 1 && mode != Fused.SWIGLU ? y[1] : null, y2 = n > 2 ? y[2] : null;
         long o0 = oc[0], o1 = n > 1 ? oc[1] : 0, o2 = n > 2 ? oc[2] : 0;
@@ -569,6 +558,24 @@ public final class Kernels {
             case NF4 -> CpuKernels.matmul_forward_fused_nf4(w0, w1, w2, y0, y1, y2, o0, o1, o2, x, T, C, m, threads);
             default -> throw new AssertionError(type);
         }
+    }
+
+    /** The checks of {@link #matmulFused}: shapes, modes, and every weight, input and output size. */
+    static void checkFused(String op, TensorType type, Fused mode, Pointer[] w, long[] wBytes, int[] oc, FloatPointer x,
+                           long xCapacity, FloatPointer[] y, long[] yCapacity, int T, int C, int threads) {
+        int n = w.length;
+        if (n < 1 || n > 3 || wBytes.length != n || oc.length != n || y.length != n || yCapacity.length != n) {
+            throw new IllegalArgumentException(op + ": 1 to 3 weights with as many sizes and outputs, got " + n);
+        }
+        if (mode == Fused.SWIGLU && (n != 2 || oc[0] != oc[1])) {
+            throw new IllegalArgumentException(op + " SWIGLU: two weights of the same shape, got " + java.util.Arrays.toString(oc));
+        }
+        for (int i = 0; i < n; i++) {
+            boolean written = mode != Fused.SWIGLU || i == 0;
+            checkMatmul(op, type, w[i], wBytes[i], x, xCapacity, (long) T * C, written ? y[i] : x,
+                    written ? yCapacity[i] : xCapacity, written ? (long) T * oc[i] : 0, T, C, oc[i], threads);
+        }
+        if (C == 0) throw new IllegalArgumentException(op + ": C = 0");
     }
 
     /** {@link #matmulBackwardX(TensorType, Pointer, long, FloatPointer, long, FloatPointer, long, int, int, int, int)} on {@link #threads()} threads. */
@@ -606,7 +613,7 @@ public final class Kernels {
         }
     }
 
-    private static void checkMatmul(String op, TensorType type, Pointer w, long wBytes, FloatPointer in, long inCapacity,
+    static void checkMatmul(String op, TensorType type, Pointer w, long wBytes, FloatPointer in, long inCapacity,
                                     long inFloats, FloatPointer out, long outCapacity, long outFloats,
                                     int T, int C, int OC, int threads) {
         if (type == null || !canMatmul(type)) throw new IllegalArgumentException("no native " + op + " kernel for " + type);
@@ -628,7 +635,7 @@ public final class Kernels {
     }
 
     /** Checks {@code bytes} bytes from the pointer's position, when its capacity is known. */
-    private static void checkPointerBytes(String what, Pointer p, long bytes) {
+    static void checkPointerBytes(String what, Pointer p, long bytes) {
         if (p.capacity() > 0) checkRange(what, 0, bytes, (p.capacity() - p.position()) * p.sizeof());
     }
 

@@ -1,6 +1,7 @@
 package dev.cortado.model;
 
 import dev.cortado.kernels.Kernels;
+import dev.cortado.kernels.PackedQ4_0;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.BytePointer;
@@ -17,7 +18,8 @@ public final class Linear {
     private final TensorType type;
     private final int outFeatures;
     private final int inFeatures;
-    private final BytePointer w;  // the weight's bytes, native (mapped, or copied once)
+    private BytePointer w;        // the weight's bytes, native (mapped, or copied once; or packed)
+    private boolean packed;       // w is in the q4_0x8 layout (see PackedQ4_0), owned here
     private LinearLora lora;      // run-time LoRA updates; null when none
 
     Linear(Tensor weight) {
@@ -50,9 +52,30 @@ public final class Linear {
 
     /** y (T, OC) = x (T, C) · Wᵀ, reading x and writing y from their current positions. */
     public void forward(FloatPointer x, FloatPointer y, int T) {
-        Kernels.matmul(type, w, w.capacity(), x, x.capacity() - x.position(), y, y.capacity() - y.position(),
-                T, inFeatures, outFeatures);
+        long xCap = x.capacity() - x.position(), yCap = y.capacity() - y.position();
+        if (packed) PackedQ4_0.matmul(w, w.capacity(), x, xCap, y, yCap, T, inFeatures, outFeatures);
+        else Kernels.matmul(type, w, w.capacity(), x, xCap, y, yCap, T, inFeatures, outFeatures);
         if (lora != null) lora.apply(x, y, T);
+    }
+
+    /**
+     * Repacks a Q4_0 weight whose rows come in 8s into the q4_0x8 layout (one AVX2 vector = 8 rows:
+     * decoding reads it ~1.3-2x faster) in native memory of the same size, and hands the original's
+     * pages back (a mapped file's pages leave the resident set; a copy is freed), so the model still
+     * costs its file size. Returns whether it packed. For inference: nothing else reads the old bytes.
+     */
+    boolean pack() {
+        if (packed || type != TensorType.Q4_0 || !PackedQ4_0.canPack(inFeatures, outFeatures)) return false;
+        BytePointer out = new BytePointer(w.capacity());
+        PackedQ4_0.repack(w, w.capacity(), out, out.capacity(), inFeatures, outFeatures);
+        NativeTensor.release(w);
+        w = out;
+        packed = true;
+        return true;
+    }
+
+    boolean isPacked() {
+        return packed;
     }
 
     /**
@@ -61,7 +84,8 @@ public final class Linear {
      */
     static boolean canFuse(Linear... ls) {
         for (Linear l : ls) {
-            if (l.type != ls[0].type || l.inFeatures != ls[0].inFeatures || (l.lora != null && !l.lora.isEmpty())) return false;
+            if (l.type != ls[0].type || l.packed != ls[0].packed || l.inFeatures != ls[0].inFeatures
+                    || (l.lora != null && !l.lora.isEmpty())) return false;
         }
         return true;
     }
@@ -82,7 +106,9 @@ public final class Linear {
             oc[i] = ls[i].outFeatures;
             yCap[i] = ys[i] == null ? 0 : ys[i].capacity() - ys[i].position();
         }
-        Kernels.matmulFused(ls[0].type, mode, w, wBytes, oc, x, x.capacity() - x.position(), ys, yCap, T, ls[0].inFeatures);
+        long xCap = x.capacity() - x.position();
+        if (ls[0].packed) PackedQ4_0.matmulFused(mode, w, wBytes, oc, x, xCap, ys, yCap, T, ls[0].inFeatures);
+        else Kernels.matmulFused(ls[0].type, mode, w, wBytes, oc, x, xCap, ys, yCap, T, ls[0].inFeatures);
     }
 
     /** The run-time LoRA updates of this weight (made on first use). */
@@ -95,5 +121,10 @@ public final class Linear {
     void closeLora() {
         if (lora != null) lora.close();
         lora = null;
+    }
+
+    /** Frees a packed weight (the only copy this class owns). */
+    void closePacked() {
+        if (packed) w.close();
     }
 }

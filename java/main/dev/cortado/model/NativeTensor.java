@@ -30,6 +30,16 @@ final class NativeTensor {
         return p.position(0);
     }
 
+    /**
+     * Gives back memory {@link #bytes} returned once nothing reads it: a mapped tensor's whole pages
+     * leave this process's resident set (they are read from the file again if touched: a tied
+     * embedding's rows still are), a copy is freed.
+     */
+    static void release(BytePointer p) {
+        if (p instanceof View) dev.cortado.kernels.CpuKernels.cortado_madvise_dontneed(p, p.capacity());
+        else p.close();
+    }
+
     /** A small tensor (norm weights, biases, rope_freqs) as native f32, whatever its stored type. */
     static FloatPointer floats(Tensor t) {
         return new FloatPointer(t.toFloats());

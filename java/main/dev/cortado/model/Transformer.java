@@ -97,6 +97,9 @@ public final class Transformer implements AutoCloseable {
                     NativeTensor.floats(file.require(TensorNames.layer(l, "ffn_norm"))),
                     linear(file, l, "ffn_gate"), linear(file, l, "ffn_up"), linear(file, l, "ffn_down"));
         }
+        if (REPACK) {
+            for (Linear lin : linears()) lin.pack();
+        }
 
         cache = new KvCache(c.nLayers(), ctx, c.kvDim());
         int B = this.batch;
@@ -121,6 +124,23 @@ public final class Transformer implements AutoCloseable {
         embRow = new float[c.dim()];
         lastLogits = new float[c.vocabSize()];
         lora = new RuntimeLora(file, loraTargets());
+    }
+
+    /**
+     * Whether Q4_0 weights are repacked at load into the q4_0x8 layout (see {@link Linear#pack}); on
+     * unless the system property {@code cortado.repack} is {@code false} (to compare the two paths).
+     */
+    static final boolean REPACK = !"false".equals(System.getProperty("cortado.repack"));
+
+    /**
+     * Every weight product: the output first (the largest: packing holds its old and new bytes at once,
+     * so the peak stays near the final size when the biggest goes first), then the layers' seven.
+     */
+    private java.util.List<Linear> linears() {
+        java.util.List<Linear> all = new java.util.ArrayList<>();
+        all.add(output);
+        for (Layer w : layers) all.addAll(java.util.List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()));
+        return all;
     }
 
     /** The products a LoRA adapter may update, by GGUF weight name (not a tied output: that is token_embd). */
@@ -329,6 +349,7 @@ public final class Transformer implements AutoCloseable {
     public void close() {
         lora.close();
         cache.close();
+        for (Linear l : linears()) l.closePacked();
         for (FloatPointer p : new FloatPointer[]{x, xb, xb2, q, att, hb, hb2, logitsBuf}) p.close();
     }
 }
