@@ -109,6 +109,18 @@ void attention_forward_f32(float *out, float *lse, const float *q, const float *
                            int64_t pos, int64_t H, int64_t KVH, int64_t D, int t) {
     DISPATCH(attention_forward_f32(out, lse, q, k, v, T, pos, H, KVH, D, t));
 }
+void kv_store_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *v, int64_t T, int64_t pos, int64_t KVH,
+                  int64_t D, int64_t ctx, int t) {
+    DISPATCH(kv_store_f16(kc, vc, k, v, T, pos, KVH, D, ctx, t));
+}
+void kv_rope_f16(uint16_t *kc, const int32_t *pos, int64_t start, int64_t count, int64_t KVH, int64_t D, int64_t ctx,
+                 float theta, float freq_scale, const float *freq_factors, int neox, int t) {
+    DISPATCH(kv_rope_f16(kc, pos, start, count, KVH, D, ctx, theta, freq_scale, freq_factors, neox, t));
+}
+void attention_forward_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T,
+                             int64_t pos, int64_t H, int64_t KVH, int64_t D, int64_t ctx, int t) {
+    DISPATCH(attention_forward_f16kv(out, q, kc, vc, T, pos, H, KVH, D, ctx, t));
+}
 void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t n, int t) { DISPATCH(swiglu_forward_f32(out, gate, up, n, t)); }
 void softmax_forward_f32(float *out, const float *x, int64_t T, int64_t V, int t) { DISPATCH(softmax_forward_f32(out, x, T, V, t)); }
 void add_f32(float *out, const float *a, const float *b, int64_t n, int t) { DISPATCH(add_f32(out, a, b, n, t)); }

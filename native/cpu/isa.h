@@ -29,6 +29,12 @@ void rope_forward_f32(float *x, const int32_t *pos, int64_t T, int64_t H, int64_
                       const float *freq_factors, int neox, int threads);
 void attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v, int64_t T,
                            int64_t pos, int64_t H, int64_t KVH, int64_t D, int threads);
+void kv_store_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *v, int64_t T, int64_t pos, int64_t KVH,
+                  int64_t D, int64_t ctx, int threads);
+void kv_rope_f16(uint16_t *kc, const int32_t *pos, int64_t start, int64_t count, int64_t KVH, int64_t D, int64_t ctx,
+                 float theta, float freq_scale, const float *freq_factors, int neox, int threads);
+void attention_forward_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T,
+                             int64_t pos, int64_t H, int64_t KVH, int64_t D, int64_t ctx, int threads);
 void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t n, int threads);
 void softmax_forward_f32(float *out, const float *x, int64_t T, int64_t V, int threads);
 void add_f32(float *out, const float *a, const float *b, int64_t n, int threads);

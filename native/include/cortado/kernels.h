@@ -80,6 +80,18 @@ void rope_forward_f32(float *x, const int32_t *pos, int64_t T, int64_t H, int64_
 // (ctx, KVH, D) holding positions [0, pos+T); H a multiple of KVH; lse (T, H) nullable.
 void attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v, int64_t T,
                            int64_t pos, int64_t H, int64_t KVH, int64_t D, int threads);
+// The f16 KV cache: one layer's kc, vc laid out (KVH, ctx, D) f16 — head-major. Keys after RoPE.
+// k, v (T, KVH, D) f32 -> kc, vc at positions pos .. pos+T-1 (round to nearest even). pos + T <= ctx.
+void kv_store_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *v, int64_t T, int64_t pos, int64_t KVH,
+                  int64_t D, int64_t ctx, int threads);
+// The keys at positions [start, start+count) of every KV head rotated in place by rope_forward_f32's
+// rotation for positions pos (count) (a context shift: -discard each), through f32, back to f16.
+void kv_rope_f16(uint16_t *kc, const int32_t *pos, int64_t start, int64_t count, int64_t KVH, int64_t D, int64_t ctx,
+                 float theta, float freq_scale, const float *freq_factors, int neox, int threads);
+// attention_forward_f32's causal GQA (no lse) against the f16 cache kc, vc (KVH, ctx, D) holding
+// positions [0, pos+T). Decoding (T <= 3) splits keys into fixed chunks: bit-identical for any thread count.
+void attention_forward_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T,
+                             int64_t pos, int64_t H, int64_t KVH, int64_t D, int64_t ctx, int threads);
 // out (n) = silu(gate) * up; out may be gate or up.
 void swiglu_forward_f32(float *out, const float *gate, const float *up, int64_t n, int threads);
 // out (T, V) = row-wise softmax of x (T, V); out may be x.

@@ -64,6 +64,14 @@ public final class CpuKernels {
                                                float theta, float freqScale, FloatPointer freqFactors, int neox, int threads);
     public static native void attention_forward_f32(FloatPointer out, FloatPointer lse, FloatPointer q, FloatPointer k,
                                                     FloatPointer v, long T, long pos, long H, long KVH, long D, int threads);
+    public static native void kv_store_f16(@Cast("uint16_t*") ShortPointer kc, @Cast("uint16_t*") ShortPointer vc, FloatPointer k,
+                                           FloatPointer v, long T, long pos, long KVH, long D, long ctx, int threads);
+    public static native void kv_rope_f16(@Cast("uint16_t*") ShortPointer kc, @Cast("const int32_t*") IntPointer pos, long start,
+                                          long count, long KVH, long D, long ctx, float theta, float freqScale,
+                                          FloatPointer freqFactors, int neox, int threads);
+    public static native void attention_forward_f16kv(FloatPointer out, FloatPointer q, @Cast("const uint16_t*") ShortPointer kc,
+                                                      @Cast("const uint16_t*") ShortPointer vc, long T, long pos, long H,
+                                                      long KVH, long D, long ctx, int threads);
     public static native void swiglu_forward_f32(FloatPointer out, FloatPointer gate, FloatPointer up, long n, int threads);
     public static native void softmax_forward_f32(FloatPointer out, FloatPointer x, long T, long V, int threads);
     public static native void add_f32(FloatPointer out, FloatPointer a, FloatPointer b, long n, int threads);

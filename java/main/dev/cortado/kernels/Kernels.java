@@ -4,6 +4,7 @@ import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
 
 import java.util.Locale;
 
@@ -172,6 +173,76 @@ public final class Kernels {
         need(op, "v", v, cache);
         if (lse != null) need(op, "lse", lse, (long) T * H);
         if (rows > 0) CpuKernels.attention_forward_f32(out, lse, q, k, v, T, pos, H, KVH, D, threads());
+    }
+
+    // ---- the f16 KV cache: one layer's kc, vc (KVH, ctx, D) f16, head-major, keys after RoPE ----
+    // Bad arguments are IllegalArgumentExceptions: a native read past a buffer would kill the JVM.
+
+    /** k, v (T, KVH, D) f32 → kc, vc (KVH, ctx, D) f16 at positions pos .. pos+T-1 (round to nearest even). */
+    public static void kvStoreF16(ShortPointer kc, ShortPointer vc, FloatPointer k, FloatPointer v, int T, int pos, int KVH,
+                                  int D, int ctx) {
+        String op = "kvStoreF16";
+        checkKvF16(op, kc, vc, T, pos, KVH, D, ctx);
+        long rows = (long) T * KVH * D;
+        needArg(op, "k", k, rows);
+        needArg(op, "v", v, rows);
+        if (rows > 0) CpuKernels.kv_store_f16(kc, vc, k, v, T, pos, KVH, D, ctx, threads());
+    }
+
+    /**
+     * Causal grouped-query attention of T new tokens at positions pos .. pos+T-1 (token t sees keys
+     * [0, pos+t]) against one layer's f16 cache kc, vc (KVH, ctx, D) holding positions [0, pos+T):
+     * out (T, H, D) from q (T, H, D), scale 1/sqrt(D), query head h reading KV head h / (H / KVH).
+     * Decoding (T ≤ 3) gives the same bits for any thread count.
+     */
+    public static void attentionF16Kv(FloatPointer out, FloatPointer q, ShortPointer kc, ShortPointer vc, int T, int pos,
+                                      int H, int KVH, int D, int ctx) {
+        String op = "attentionF16Kv";
+        checkKvF16(op, kc, vc, T, pos, KVH, D, ctx);
+        if (H < 1 || H % KVH != 0) throw new IllegalArgumentException(op + ": " + KVH + " KV heads do not divide " + H + " heads");
+        long rows = (long) T * H * D;
+        needArg(op, "out", out, rows);
+        needArg(op, "q", q, rows);
+        if (rows > 0) CpuKernels.attention_forward_f16kv(out, q, kc, vc, T, pos, H, KVH, D, ctx, threads());
+    }
+
+    /**
+     * Rotates the cached keys at positions [start, start+count) of every KV head in place, position
+     * start + i by the RoPE angle of position pos[i] (a context shift passes -discard for each; RoPE
+     * angles add), as {@link #rope} would on f32 keys, rounded back to f16.
+     */
+    public static void kvRopeF16(ShortPointer kc, IntPointer pos, int start, int count, int KVH, int D, int ctx, float theta,
+                                 float freqScale, FloatPointer freqFactors, boolean halves) {
+        String op = "kvRopeF16";
+        checkKvF16(op, kc, kc, count, start, KVH, D, ctx);
+        if (D % 2 != 0 || D > 1024) throw new IllegalArgumentException(op + ": head width " + D + " must be even and <= 1024");
+        if (!(theta > 0) || !Float.isFinite(theta) || !Float.isFinite(freqScale)) {
+            throw new IllegalArgumentException(op + ": theta " + theta + ", freqScale " + freqScale);
+        }
+        needArg(op, "positions", pos, count);
+        if (freqFactors != null) needArg(op, "freqFactors", freqFactors, D / 2);
+        if ((long) count * KVH * D > 0) {
+            CpuKernels.kv_rope_f16(kc, pos, start, count, KVH, D, ctx, theta, freqScale, freqFactors, halves ? 1 : 0, threads());
+        }
+    }
+
+    /** The checks every f16-cache op shares: sizes, pos + T <= ctx, and kc, vc holding KVH * ctx * D halves. */
+    private static void checkKvF16(String op, ShortPointer kc, ShortPointer vc, int T, int pos, int KVH, int D, int ctx) {
+        if (T < 0 || pos < 0 || KVH < 1 || D < 1 || ctx < 1) {
+            throw new IllegalArgumentException(op + ": bad sizes T=" + T + " pos=" + pos + " KVH=" + KVH + " D=" + D + " ctx=" + ctx);
+        }
+        if ((long) pos + T > ctx) throw new IllegalArgumentException(op + ": positions " + pos + ".." + ((long) pos + T - 1) + " do not fit ctx " + ctx);
+        long cache = (long) KVH * ctx * D;
+        needArg(op, "kc", kc, cache);
+        needArg(op, "vc", vc, cache);
+    }
+
+    /** Throws IllegalArgumentException unless p is non-null, knows its capacity and holds n elements from its position. */
+    private static void needArg(String op, String name, Pointer p, long n) {
+        if (p == null || p.isNull()) throw new IllegalArgumentException(op + ": " + name + " is null");
+        if (p.capacity() <= 0) throw new IllegalArgumentException(op + ": " + name + " has no known capacity");
+        long avail = p.capacity() - p.position();
+        if (p.position() < 0 || avail < n) throw new IllegalArgumentException(op + ": " + name + " holds " + avail + " elements, needs " + n);
     }
 
     /** out (n) = silu(gate) * up; out may be gate or up. */

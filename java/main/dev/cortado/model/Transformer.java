@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.IntPointer;
 
 /**
  * A Llama-family decoder (llama, qwen2) ready to run: weights as native views of the model file,
- * a {@link KvCache}, and activation buffers allocated once for (batch, ctx). {@link #forward} runs
+ * a {@link KvCache} (f16 by default, see {@link KvCacheType}), and activation buffers allocated once for (batch, ctx). {@link #forward} runs
  * any number of tokens at consecutive positions, in chunks of up to {@code batch} tokens
  * (matrix-matrix products for a prompt, matrix-vector for one token), and leaves the logits of the
  * last token — or of every token — in reusable arrays.
@@ -39,10 +39,12 @@ public final class Transformer implements AutoCloseable {
                          FloatPointer ffnNorm, Linear gate, Linear up, Linear down) {}
 
     private final KvCache cache;
+    private final KvCacheType kvType;
 
     // activations, (batch, ·) each; kept addressable per buffer (a backward pass would keep one set per layer)
     private final FloatPointer x, xb, xb2, q, att, hb, hb2, logitsBuf;
-    private final FloatPointer[] kViews, vViews;  // per-layer cache views, positioned per step (made once)
+    private final FloatPointer[] kViews, vViews;  // F32: per-layer cache views, positioned per step (made once)
+    private final FloatPointer kNew, vNew;         // F16: the new tokens' K/V (batch, kvDim) before kvStoreF16
     private final FloatPointer xLast, embF32;
     private final IntPointer positions;
     private final int[] positionArray;
@@ -52,9 +54,17 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * Builds the engine for a validated model: {@code contextLength} positions of KV cache (at most
-     * the model's own, 0 = the model's), prompts processed {@code batch} tokens at a time.
+     * the model's own, 0 = the model's), prompts processed {@code batch} tokens at a time, keys and
+     * values kept in f16 ({@link KvCacheType#F16}, as llama.cpp).
      */
     public Transformer(ModelFile file, int contextLength, int batch) {
+        this(file, contextLength, batch, KvCacheType.F16);
+    }
+
+    /** Like {@link #Transformer(ModelFile, int, int)} with the KV cache stored as {@code kvType}. */
+    public Transformer(ModelFile file, int contextLength, int batch, KvCacheType kvType) {
+        if (kvType == null) throw new IllegalArgumentException("null KV cache type");
+        this.kvType = kvType;
         file.validate();
         this.config = file.config();
         ModelConfig c = config;
@@ -101,7 +111,7 @@ public final class Transformer implements AutoCloseable {
             for (Linear lin : linears()) lin.pack();
         }
 
-        cache = new KvCache(c.nLayers(), ctx, c.kvDim());
+        cache = new KvCache(kvType, c.nLayers(), ctx, c.nKvHeads(), c.headDim());
         int B = this.batch;
         x = new FloatPointer((long) B * c.dim());
         xb = new FloatPointer((long) B * c.dim());
@@ -111,12 +121,15 @@ public final class Transformer implements AutoCloseable {
         hb = new FloatPointer((long) B * c.ffnDim());
         hb2 = new FloatPointer((long) B * c.ffnDim());
         logitsBuf = new FloatPointer((long) B * c.vocabSize());
-        kViews = new FloatPointer[c.nLayers()];
-        vViews = new FloatPointer[c.nLayers()];
-        for (int l = 0; l < kViews.length; l++) {
+        boolean f32 = kvType == KvCacheType.F32;
+        kViews = f32 ? new FloatPointer[c.nLayers()] : null;
+        vViews = f32 ? new FloatPointer[c.nLayers()] : null;
+        for (int l = 0; f32 && l < kViews.length; l++) {
             kViews[l] = new FloatPointer(cache.keys(l));
             vViews[l] = new FloatPointer(cache.values(l));
         }
+        kNew = f32 ? null : new FloatPointer((long) B * c.kvDim());
+        vNew = f32 ? null : new FloatPointer((long) B * c.kvDim());
         xLast = new FloatPointer(x);
         embF32 = embedding.type() == TensorType.F32 ? NativeTensor.floatView(embeddingBytes, embedding.elementCount()) : null;
         positions = new IntPointer(B);
@@ -170,6 +183,11 @@ public final class Transformer implements AutoCloseable {
         return batch;
     }
 
+    /** How the KV cache stores keys and values. */
+    public KvCacheType kvCacheType() {
+        return kvType;
+    }
+
     public int vocabSize() {
         return config.vocabSize();
     }
@@ -219,8 +237,10 @@ public final class Transformer implements AutoCloseable {
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             Kernels.rmsnorm(xb, null, x, w.attnNorm(), T, dim, c.rmsEps());
-            FloatPointer kc = cache.keys(l), vc = cache.values(l);
-            FloatPointer kView = kViews[l].position((long) pos * kvDim), vView = vViews[l].position((long) pos * kvDim);
+            // F32: the projections write straight into the cache; F16: into kNew, vNew, then stored
+            boolean f32 = kvType == KvCacheType.F32;
+            FloatPointer kView = f32 ? kViews[l].position((long) pos * kvDim) : kNew;
+            FloatPointer vView = f32 ? vViews[l].position((long) pos * kvDim) : vNew;
             if (fuse(T, w.wq(), w.wk(), w.wv())) {
                 Linear.forwardFused(Kernels.Fused.STORE, new Linear[]{w.wq(), w.wk(), w.wv()}, xb, new FloatPointer[]{q, kView, vView}, T);
             } else {
@@ -235,7 +255,12 @@ public final class Transformer implements AutoCloseable {
             }
             Kernels.rope(q, positions, T, H, D, c.ropeTheta(), freqScale, ropeFreqs, halves);
             Kernels.rope(kView, positions, T, KVH, D, c.ropeTheta(), freqScale, ropeFreqs, halves);
-            Kernels.attention(att, null, q, kc, vc, T, pos, H, KVH, D);
+            if (f32) {
+                Kernels.attention(att, null, q, cache.keys(l), cache.values(l), T, pos, H, KVH, D);
+            } else {
+                Kernels.kvStoreF16(cache.keys16(l), cache.values16(l), kNew, vNew, T, pos, KVH, D, ctx);
+                Kernels.attentionF16Kv(att, q, cache.keys16(l), cache.values16(l), T, pos, H, KVH, D, ctx);
+            }
             residual(w.wo(), att, T);
             Kernels.rmsnorm(xb, null, x, w.ffnNorm(), T, dim, c.rmsEps());
             if (fuse(T, w.gate(), w.up())) {
@@ -311,8 +336,13 @@ public final class Transformer implements AutoCloseable {
         java.util.Arrays.fill(shift, -discard);
         try (IntPointer p = new IntPointer(shift)) {
             for (int l = 0; l < layers.length; l++) {
-                FloatPointer kView = kViews[l].position((long) keep * config.kvDim());
-                Kernels.rope(kView, p, moved, config.nKvHeads(), config.headDim(), config.ropeTheta(), freqScale, ropeFreqs, halves);
+                if (kvType == KvCacheType.F32) {
+                    FloatPointer kView = kViews[l].position((long) keep * config.kvDim());
+                    Kernels.rope(kView, p, moved, config.nKvHeads(), config.headDim(), config.ropeTheta(), freqScale, ropeFreqs, halves);
+                } else {
+                    Kernels.kvRopeF16(cache.keys16(l), p, keep, moved, config.nKvHeads(), config.headDim(), ctx,
+                            config.ropeTheta(), freqScale, ropeFreqs, halves);
+                }
             }
         }
     }
@@ -351,5 +381,9 @@ public final class Transformer implements AutoCloseable {
         cache.close();
         for (Linear l : linears()) l.closePacked();
         for (FloatPointer p : new FloatPointer[]{x, xb, xb2, q, att, hb, hb2, logitsBuf}) p.close();
+        if (kNew != null) {
+            kNew.close();
+            vNew.close();
+        }
     }
 }

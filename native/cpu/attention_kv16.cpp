@@ -1,0 +1,174 @@
+// Causal grouped-query attention against an f16 KV cache. Compiled once per ISA (see Makefile).
+//
+// KV cache layout, one layer: kc, vc (KVH, ctx, D) f16 — head-major, so one KV head's keys are one
+// contiguous run that a decode step streams once (half the bytes of the f32 cache of attention.cpp,
+// which is what a long context's decode step is bound by). Keys are stored after RoPE. Query head h
+// reads KV head h / (H / KVH). The arithmetic is f32: K/V tiles are converted into small f32 scratch
+// once and go through the same tile math as attention_forward_f32 (attention_tile.h).
+#include <math.h>
+#include <string.h>
+
+#include <memory>
+#include <vector>
+
+#include "common.h"
+#include "isa.h"
+#include "simd.h"
+#include "attention_tile.h"
+
+namespace CORTADO_NS {
+
+using namespace cortado;
+using namespace cortado_simd;
+using namespace attention_tile;
+
+static const int64_t DECODE_MAX_T = 3;  // up to this many tokens take the key-chunked decode path
+static const int64_t CH = 128;          // keys per decode work item: 2 x 128 x D floats of scratch stay in L2
+
+// y (n) = x (n) f16 -> f32, exactly (F16C when the build has it: the same values as f16_to_f32).
+static inline void h2f(const uint16_t *x, float *y, int64_t n) {
+    int64_t i = 0;
+#if defined(__F16C__)
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))));
+#endif
+    for (; i < n; i++) y[i] = f16_to_f32(x[i]);
+}
+
+// y (n) = x (n) f32 -> f16, round to nearest even (F16C and f32_to_f16 give the same bits).
+static inline void f2h(const float *x, uint16_t *y, int64_t n) {
+    int64_t i = 0;
+#if defined(__F16C__)
+    for (; i + 8 <= n; i += 8) {
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    }
+#endif
+    for (; i < n; i++) y[i] = f32_to_f16(x[i]);
+}
+
+// k, v (T, KVH, D) f32 -> kc, vc (KVH, ctx, D) f16 at positions pos .. pos+T-1.
+void kv_store_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *v, int64_t T, int64_t pos, int64_t KVH,
+                  int64_t D, int64_t ctx, int threads) {
+#pragma omp parallel for num_threads(threads_for(T * KVH * D, 1 << 14, threads)) schedule(static)
+    for (int64_t i = 0; i < T * KVH; i++) {
+        const int64_t t = i / KVH, g = i % KVH;
+        const int64_t at = (g * ctx + pos + t) * D;
+        f2h(k + i * D, kc + at, D);
+        f2h(v + i * D, vc + at, D);
+    }
+}
+
+// Re-rotates the keys at positions [start, start + count) of every KV head in place: position
+// start + i turns by pos[i] (a context shift passes -discard for each). Through f32 scratch and
+// rope_forward_f32, then rounded back to f16.
+void kv_rope_f16(uint16_t *kc, const int32_t *pos, int64_t start, int64_t count, int64_t KVH, int64_t D, int64_t ctx,
+                 float theta, float freq_scale, const float *freq_factors, int neox, int threads) {
+    std::unique_ptr<float[]> x(new float[(size_t)(count * D)]);
+    for (int64_t g = 0; g < KVH; g++) {
+        uint16_t *kh = kc + (g * ctx + start) * D;
+        h2f(kh, x.get(), count * D);
+        rope_forward_f32(x.get(), pos, count, 1, D, theta, freq_scale, freq_factors, neox, threads);
+        f2h(x.get(), kh, count * D);
+    }
+}
+
+// Decode: T <= DECODE_MAX_T tokens. Work items are (KV head g, chunk c of CH keys); an item converts
+// its chunk's K and V to f32 once and runs every row (token, query head of group g) over it, leaving
+// per row a running max, sum and unnormalised output. After the barrier each row merges its chunks'
+// partials in chunk order. The chunking depends on pos and T only, so any thread count gives the
+// same bits; every K/V byte is read once per step, and no KV head is split by query head.
+static void decode_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T, int64_t pos,
+                         int64_t H, int64_t KVH, int64_t D, int64_t ctx, float sc, int threads) {
+    const int64_t group = H / KVH, rows = T * group;
+    const int64_t n = pos + T;  // keys the last token sees
+    const int64_t chunks = (n + CH - 1) / CH, items = KVH * chunks;
+    std::unique_ptr<float[]> pacc(new float[(size_t)(items * rows * D)]);
+    std::unique_ptr<float[]> pmx(new float[(size_t)(items * rows)]), psum(new float[(size_t)(items * rows)]);
+#pragma omp parallel num_threads(threads_for(H * n * D, 1 << 14, threads))
+    {
+        std::unique_ptr<float[]> kf(new float[(size_t)(CH * D)]), vf(new float[(size_t)(CH * D)]);
+        float s[CH], s2[CH];
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < items; it++) {
+            const int64_t g = it % KVH, j0 = (it / KVH) * CH;
+            const int64_t nk = j0 + CH < n ? CH : n - j0;
+            h2f(kc + (g * ctx + j0) * D, kf.get(), nk * D);
+            h2f(vc + (g * ctx + j0) * D, vf.get(), nk * D);
+            float *acc = pacc.get() + it * rows * D, *mx = pmx.get() + it * rows, *sum = psum.get() + it * rows;
+            for (int64_t r = 0; r < rows; r++) mx[r] = -INFINITY, sum[r] = 0.0f;
+            memset(acc, 0, (size_t)(rows * D) * sizeof(float));
+            tile_rows(q, H, D, sc, pos, 0, g, group, rows, kf.get(), vf.get(), D, j0, nk, acc, mx, sum, s, s2);
+        }
+        // (the implicit barrier of the omp for: every partial is written)
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < T * H; i++) {
+            const int64_t t = i / H, h = i % H, g = h / group, r = t * group + h % group;
+            float m = -INFINITY;
+            for (int64_t c = 0; c < chunks; c++) {
+                const float mc = pmx[(size_t)((c * KVH + g) * rows + r)];
+                m = mc > m ? mc : m;
+            }
+            float *o = out + i * D;
+            memset(o, 0, (size_t)D * sizeof(float));
+            float l = 0.0f;
+            for (int64_t c = 0; c < chunks; c++) {
+                const int64_t at = (c * KVH + g) * rows + r;
+                if (pmx[(size_t)at] == -INFINITY) continue;  // the row sees none of this chunk's keys
+                const float f = expf(pmx[(size_t)at] - m);
+                l += f * psum[(size_t)at];
+                axpy(o, f, pacc.get() + at * D, D);
+            }
+            scale(o, 1.0f / l, D);
+        }
+    }
+}
+
+// out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions pos .. pos+T-1 (token t
+// sees keys [0, pos + t]); q (T, H, D); kc, vc the layer's f16 cache (KVH, ctx, D) holding positions
+// [0, pos + T). Prefill (T > DECODE_MAX_T): the flash-attention tiles of attention_forward_f32 —
+// BQ tokens x the heads of one KV head against BK keys at a time — with each K/V tile converted to
+// f32 scratch once per work item.
+void attention_forward_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T,
+                             int64_t pos, int64_t H, int64_t KVH, int64_t D, int64_t ctx, int threads) {
+    const float sc = 1.0f / sqrtf((float)D);
+    if (T <= DECODE_MAX_T) {
+        decode_f16kv(out, q, kc, vc, T, pos, H, KVH, D, ctx, sc, threads);
+        return;
+    }
+    const int64_t group = H / KVH;
+    const int64_t qblocks = (T + BQ - 1) / BQ;
+    const int64_t items = KVH * qblocks;
+#pragma omp parallel num_threads(threads_for(items * BQ * (pos + T) * D, 1 << 16, threads))
+    {
+        const int64_t rows = BQ * group;
+        std::vector<float> acc((size_t)(rows * D)), mx((size_t)rows), sum((size_t)rows), s((size_t)BK), s2((size_t)BK);
+        std::vector<float> kf((size_t)(BK * D)), vf((size_t)(BK * D));
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t it = 0; it < items; it++) {
+            const int64_t g = it % KVH, t0 = (it / KVH) * BQ;
+            const int64_t t1 = t0 + BQ < T ? t0 + BQ : T;
+            const int64_t nrows = (t1 - t0) * group;
+            for (int64_t r = 0; r < nrows; r++) {
+                mx[r] = -INFINITY;
+                sum[r] = 0.0f;
+            }
+            for (int64_t i = 0; i < nrows * D; i++) acc[i] = 0.0f;
+            const int64_t nkeys = pos + t1;  // the last token of the tile sees keys [0, pos + t1)
+            for (int64_t j0 = 0; j0 < nkeys; j0 += BK) {
+                const int64_t nk = j0 + BK < nkeys ? BK : nkeys - j0;
+                h2f(kc + (g * ctx + j0) * D, kf.data(), nk * D);
+                h2f(vc + (g * ctx + j0) * D, vf.data(), nk * D);
+                tile_rows(q, H, D, sc, pos, t0, g, group, nrows, kf.data(), vf.data(), D, j0, nk, acc.data(), mx.data(),
+                          sum.data(), s.data(), s2.data());
+            }
+            for (int64_t r = 0; r < nrows; r++) {
+                const int64_t t = t0 + r / group, h = g * group + r % group;
+                float *o = out + (t * H + h) * D;
+                const float *a = acc.data() + r * D;
+                const float inv = 1.0f / sum[r];
+                for (int64_t d = 0; d < D; d++) o[d] = a[d] * inv;
+            }
+        }
+    }
+}
+
+}  // namespace CORTADO_NS
