@@ -160,15 +160,21 @@ void matmul_forward_fused_q5_k(const void *w0, const void *w1, const void *w2, f
 void matmul_forward_fused_q6_k(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_nf4(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 
-// ---- Q4_0 repacked for the engine (matmul_q4_0x8.cpp): "q4_0x8" ---------------------------------
-// The bytes of a Q4_0 matrix W (OC, C), OC a multiple of 8, C of 32, reordered so that one vector
-// holds 8 rows: group g (rows 8g..8g+7) is C/32 blocks of 144 bytes, each the 8 rows' fp16 scales then
-// 4 x 32 bytes whose bytes 4r..4r+3 of vector j are row r's Q4_0 bytes 4j..4j+3. Same size as Q4_0.
+// ---- weights repacked for the engine (matmul_x8.cpp): "x8" layouts, 8 rows per vector ------------
+// q4_0x8: a Q4_0 matrix W (OC, C), OC a multiple of 8, C of 32: group g (rows 8g..8g+7) is C/32 units of
+// 144 bytes, each the 8 rows' fp16 scales then 4 x 32 bytes whose bytes 4r..4r+3 of vector j are row r's
+// Q4_0 bytes 4j..4j+3. Same size as Q4_0.
+// q4_kx8: a Q4_K matrix, OC a multiple of 8: group g is C/256 units of 1184 bytes (8 fp16 d, 8 fp16 dmin,
+// the 6-bit scales and mins as bytes [sub-block][row], then per pair of sub-blocks 8 x 32 bytes of
+// nibbles as above). 1184/1152 of Q4_K's size.
 void repack_q4_0x8(const void *w, void *out, int64_t C, int64_t OC, int threads);
-// y (T, OC) = x (T, C) . W^T with W in q4_0x8 (x quantized to 8 bits per block on AVX2, as matmul_forward_q4_0).
+void repack_q4_kx8(const void *w, void *out, int64_t C, int64_t OC, int threads);
+// y (T, OC) = x (T, C) . W^T with W packed (x quantized to 8 bits per block on AVX2, as matmul_forward_q4_0).
 void matmul_forward_q4_0x8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
-// matmul_forward_fused_<type> for q4_0x8 weights (any T; oc_i multiples of 8).
+void matmul_forward_q4_kx8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+// matmul_forward_fused_<type> for packed weights (any T; oc_i multiples of 8).
 void matmul_forward_fused_q4_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
+void matmul_forward_fused_q4_kx8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 
 // ---- training: backward twins, loss, optimizer (matmul.cpp, norm.cpp, rope.cpp, attention.cpp,
 // activation.cpp, loss.cpp, optim.cpp) ---------------------------------------------------------

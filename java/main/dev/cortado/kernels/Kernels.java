@@ -634,6 +634,14 @@ public final class Kernels {
     /** The checks of {@link #matmulFused}: shapes, modes, and every weight, input and output size. */
     static void checkFused(String op, TensorType type, Fused mode, Pointer[] w, long[] wBytes, int[] oc, FloatPointer x,
                            long xCapacity, FloatPointer[] y, long[] yCapacity, int T, int C, int threads) {
+        checkFused(op, type, o -> type.byteSize(o, C), mode, w, wBytes, oc, x, xCapacity, y, yCapacity, T, C, threads);
+    }
+
+    /** {@link #checkFused} for a weight layout of {@code bytes.applyAsLong(oc)} bytes per matrix. */
+    static void checkFused(String op, TensorType type, java.util.function.IntToLongFunction bytes, Fused mode, Pointer[] w,
+                           long[] wBytes, int[] oc, FloatPointer x, long xCapacity, FloatPointer[] y, long[] yCapacity,
+                           int T, int C, int threads) {
+        if (type == null || !canMatmul(type)) throw new IllegalArgumentException("no native " + op + " kernel for " + type);
         int n = w.length;
         if (n < 1 || n > 3 || wBytes.length != n || oc.length != n || y.length != n || yCapacity.length != n) {
             throw new IllegalArgumentException(op + ": 1 to 3 weights with as many sizes and outputs, got " + n);
@@ -643,7 +651,7 @@ public final class Kernels {
         }
         for (int i = 0; i < n; i++) {
             boolean written = mode != Fused.SWIGLU || i == 0;
-            checkMatmul(op, type, w[i], wBytes[i], x, xCapacity, (long) T * C, written ? y[i] : x,
+            checkMatmul(op, type, bytes.applyAsLong(oc[i]), w[i], wBytes[i], x, xCapacity, (long) T * C, written ? y[i] : x,
                     written ? yCapacity[i] : xCapacity, written ? (long) T * oc[i] : 0, T, C, oc[i], threads);
         }
         if (C == 0) throw new IllegalArgumentException(op + ": C = 0");
@@ -688,6 +696,13 @@ public final class Kernels {
                                     long inFloats, FloatPointer out, long outCapacity, long outFloats,
                                     int T, int C, int OC, int threads) {
         if (type == null || !canMatmul(type)) throw new IllegalArgumentException("no native " + op + " kernel for " + type);
+        checkMatmul(op, type, type.byteSize(OC, C), w, wBytes, in, inCapacity, inFloats, out, outCapacity, outFloats, T, C, OC, threads);
+    }
+
+    /** {@link #checkMatmul} for a weight layout of {@code bytes} bytes (type's, or a repacking of it). */
+    static void checkMatmul(String op, TensorType type, long bytes, Pointer w, long wBytes, FloatPointer in, long inCapacity,
+                            long inFloats, FloatPointer out, long outCapacity, long outFloats,
+                            int T, int C, int OC, int threads) {
         if (w == null || w.isNull() || in == null || in.isNull() || out == null || out.isNull()) {
             throw new IllegalArgumentException(op + " " + type + ": null pointer");
         }
@@ -696,7 +711,6 @@ public final class Kernels {
             throw new IllegalArgumentException(op + " " + type + ": C=" + C + " is not a multiple of the block size " + type.blockSize());
         }
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1: " + threads);
-        long bytes = type.byteSize(OC, C);
         checkRange(op + " " + type + " weight bytes", 0, bytes, wBytes);
         checkRange(op + " " + type + " input floats", 0, inFloats, inCapacity);
         checkRange(op + " " + type + " output floats", 0, outFloats, outCapacity);

@@ -1,7 +1,7 @@
 package dev.cortado.model;
 
 import dev.cortado.kernels.Kernels;
-import dev.cortado.kernels.PackedQ4_0;
+import dev.cortado.kernels.PackedWeights;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.BytePointer;
@@ -19,7 +19,7 @@ public final class Linear {
     private final int outFeatures;
     private final int inFeatures;
     private BytePointer w;        // the weight's bytes, native (mapped, or copied once; or packed)
-    private boolean packed;       // w is in the q4_0x8 layout (see PackedQ4_0), owned here
+    private PackedWeights.Layout packed;  // w's packed layout (owned here), or null: the stored bytes
     private LinearLora lora;      // run-time LoRA updates; null when none
 
     Linear(Tensor weight) {
@@ -53,29 +53,31 @@ public final class Linear {
     /** y (T, OC) = x (T, C) · Wᵀ, reading x and writing y from their current positions. */
     public void forward(FloatPointer x, FloatPointer y, int T) {
         long xCap = x.capacity() - x.position(), yCap = y.capacity() - y.position();
-        if (packed) PackedQ4_0.matmul(w, w.capacity(), x, xCap, y, yCap, T, inFeatures, outFeatures);
+        if (packed != null) PackedWeights.matmul(packed, w, w.capacity(), x, xCap, y, yCap, T, inFeatures, outFeatures);
         else Kernels.matmul(type, w, w.capacity(), x, xCap, y, yCap, T, inFeatures, outFeatures);
         if (lora != null) lora.apply(x, y, T);
     }
 
     /**
-     * Repacks a Q4_0 weight whose rows come in 8s into the q4_0x8 layout (one AVX2 vector = 8 rows:
-     * decoding reads it ~1.3-2x faster) in native memory of the same size, and hands the original's
-     * pages back (a mapped file's pages leave the resident set; a copy is freed), so the model still
-     * costs its file size. Returns whether it packed. For inference: nothing else reads the old bytes.
+     * Repacks a Q4_0 or Q4_K weight whose rows come in 8s into its x8 layout (one AVX2 vector = 8 rows:
+     * decoding reads it ~1.3-2x faster; see {@link PackedWeights}) in native memory of about the same
+     * size, and hands the original's pages back (a mapped file's pages leave the resident set; a copy
+     * is freed), so the model still costs its file size. Returns whether it packed. For inference:
+     * nothing else may read the old bytes through this weight.
      */
     boolean pack() {
-        if (packed || type != TensorType.Q4_0 || !PackedQ4_0.canPack(inFeatures, outFeatures)) return false;
-        BytePointer out = new BytePointer(w.capacity());
-        PackedQ4_0.repack(w, w.capacity(), out, out.capacity(), inFeatures, outFeatures);
+        PackedWeights.Layout layout = PackedWeights.Layout.of(type);
+        if (packed != null || layout == null || !layout.canPack(inFeatures, outFeatures)) return false;
+        BytePointer out = new BytePointer(layout.byteSize(outFeatures, inFeatures));
+        PackedWeights.repack(layout, w, w.capacity(), out, out.capacity(), inFeatures, outFeatures);
         NativeTensor.release(w);
         w = out;
-        packed = true;
+        packed = layout;
         return true;
     }
 
     boolean isPacked() {
-        return packed;
+        return packed != null;
     }
 
     /**
@@ -107,7 +109,7 @@ public final class Linear {
             yCap[i] = ys[i] == null ? 0 : ys[i].capacity() - ys[i].position();
         }
         long xCap = x.capacity() - x.position();
-        if (ls[0].packed) PackedQ4_0.matmulFused(mode, w, wBytes, oc, x, xCap, ys, yCap, T, ls[0].inFeatures);
+        if (ls[0].packed != null) PackedWeights.matmulFused(ls[0].packed, mode, w, wBytes, oc, x, xCap, ys, yCap, T, ls[0].inFeatures);
         else Kernels.matmulFused(ls[0].type, mode, w, wBytes, oc, x, xCap, ys, yCap, T, ls[0].inFeatures);
     }
 
@@ -125,6 +127,6 @@ public final class Linear {
 
     /** Frees a packed weight (the only copy this class owns). */
     void closePacked() {
-        if (packed) w.close();
+        if (packed != null) w.close();
     }
 }

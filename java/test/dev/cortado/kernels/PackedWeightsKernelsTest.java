@@ -1,0 +1,210 @@
+package dev.cortado.kernels;
+
+import dev.cortado.tensor.TensorType;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link PackedWeights}, every layout, AVX2 and portable: the repacked bytes follow the documented
+ * layout (a Java repack byte for byte); the packed product equals the plain {@link Kernels#matmul} of
+ * the source type (checked against a Java reference in {@link MatmulKernelsTest}) within 1e-5 of the
+ * output's scale — both round x to the same int8 blocks on AVX2 and sum each block exactly in
+ * integers, so only the float order differs — for decoding (T = 1..3), prompts (5, 17) and more rows
+ * than one pass over a group takes (70, in the portable build); and the fused products are
+ * bit-identical to the packed product followed by {@link Kernels#add} / {@link Kernels#swiglu}, on 1
+ * and 2 threads.
+ */
+class PackedWeightsKernelsTest {
+    static Stream<Arguments> cases() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (String isa : new String[]{"avx2", "generic"}) for (PackedWeights.Layout l : PackedWeights.Layout.values()) b.add(Arguments.of(isa, l));
+        return b.build();
+    }
+
+    /** (C, OC) pairs: one unit, a few, and rows past one tile of 8 groups (200 = 25 groups). */
+    static int[][] shapes(PackedWeights.Layout l) {
+        return l == PackedWeights.Layout.Q4_0X8 ? new int[][]{{32, 8}, {96, 24}, {544, 200}} : new int[][]{{256, 8}, {512, 24}, {1280, 200}};
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void packedEqualsPlain(String isa, PackedWeights.Layout layout) {
+        String before = Kernels.isa();
+        int threadsBefore = Kernels.threads();
+        try {
+            if (!Kernels.setIsa(isa).equals(isa)) return;  // CPU without AVX2: the generic run covers it
+            Random r = new Random(11);
+            for (int threads : new int[]{1, 2}) {
+                Kernels.setThreads(threads);
+                for (int[] s : shapes(layout))
+                    for (int T : new int[]{1, 2, 3, 5, 17, 70}) check(layout, s[0], s[1], T, r);
+            }
+        } finally {
+            Kernels.setIsa(before);
+            Kernels.setThreads(threadsBefore);
+        }
+    }
+
+    private static void check(PackedWeights.Layout L, int C, int OC, int T, Random r) {
+        TensorType Q = L.source();
+        String what = L + " " + Kernels.isa() + " C=" + C + " OC=" + OC + " T=" + T + " threads=" + Kernels.threads();
+        byte[] plain = MatmulKernelsTest.Weights.random(Q, OC, C, r).bytes();
+        byte[] up = MatmulKernelsTest.Weights.random(Q, OC, C, r).bytes();
+        float[] xs = MatmulKernelsTest.gaussian(T * C, r);
+        long n = plain.length, np = L.byteSize(OC, C), ny = (long) T * OC;
+        try (BytePointer w = new BytePointer(n); BytePointer wp = new BytePointer(np); BytePointer u = new BytePointer(n);
+             BytePointer up8 = new BytePointer(np); FloatPointer x = new FloatPointer(xs);
+             FloatPointer y = new FloatPointer(ny); FloatPointer yp = new FloatPointer(ny)) {
+            w.put(plain);
+            u.put(up);
+            PackedWeights.repack(L, w, n, wp, np, C, OC);
+            PackedWeights.repack(L, u, n, up8, np, C, OC);
+            byte[] got = new byte[(int) np];
+            wp.get(got);
+            assertArrayEquals(L == PackedWeights.Layout.Q4_0X8 ? repackQ4_0(plain, C, OC) : repackQ4_K(plain, C, OC), got, what + " layout");
+
+            Kernels.matmul(Q, w, n, x, (long) T * C, y, ny, T, C, OC);
+            PackedWeights.matmul(L, wp, np, x, (long) T * C, yp, ny, T, C, OC);
+            float[] ref = get(y), p = get(yp);
+            double scale = 0, err = 0;
+            for (int i = 0; i < ref.length; i++) {
+                scale = Math.max(scale, Math.abs(ref[i]));
+                err = Math.max(err, Math.abs(ref[i] - p[i]));
+            }
+            assertTrue(err <= 1e-5 * scale + 1e-6, what + ": error " + err + " at scale " + scale);
+
+            // fused STORE of three products: each as the packed product alone
+            FloatPointer[] ys = {new FloatPointer(ny), new FloatPointer(ny), new FloatPointer(ny)};
+            long[] caps = {ny, ny, ny};
+            PackedWeights.matmulFused(L, Kernels.Fused.STORE, new Pointer[]{wp, up8, wp}, new long[]{np, np, np}, new int[]{OC, OC, OC},
+                    x, (long) T * C, ys, caps, T, C);
+            assertArrayEquals(p, get(ys[0]), what + " STORE 0");
+            assertArrayEquals(p, get(ys[2]), what + " STORE 2");
+            float[] pu;
+            try (FloatPointer yu = new FloatPointer(ny)) {
+                PackedWeights.matmul(L, up8, np, x, (long) T * C, yu, ny, T, C, OC);
+                pu = get(yu);
+            }
+            assertArrayEquals(pu, get(ys[1]), what + " STORE 1");
+
+            // ADD, against the product then add
+            float[] base = MatmulKernelsTest.gaussian((int) ny, r);
+            try (FloatPointer acc = new FloatPointer(base); FloatPointer sum = new FloatPointer(base)) {
+                Kernels.add(sum, sum, yp, ny);
+                PackedWeights.matmulFused(L, Kernels.Fused.ADD, new Pointer[]{wp}, new long[]{np}, new int[]{OC}, x, (long) T * C,
+                        new FloatPointer[]{acc}, new long[]{ny}, T, C);
+                assertArrayEquals(get(sum), get(acc), what + " ADD");
+            }
+
+            // SWIGLU of gate (w) and up (u), against the two products then swiglu
+            try (FloatPointer g = new FloatPointer(p); FloatPointer uu = new FloatPointer(pu); FloatPointer out = new FloatPointer(ny)) {
+                Kernels.swiglu(g, g, uu, ny);
+                PackedWeights.matmulFused(L, Kernels.Fused.SWIGLU, new Pointer[]{wp, up8}, new long[]{np, np}, new int[]{OC, OC}, x,
+                        (long) T * C, new FloatPointer[]{out, null}, new long[]{ny, 0}, T, C);
+                assertArrayEquals(get(g), get(out), what + " SWIGLU");
+            }
+            for (FloatPointer f : ys) f.close();
+        }
+    }
+
+    /** The q4_0x8 layout, written from its description in matmul_x8.cpp. */
+    static byte[] repackQ4_0(byte[] w, int C, int OC) {
+        int nb = C / 32;
+        byte[] out = new byte[w.length];
+        for (int g = 0; g < OC / 8; g++)
+            for (int b = 0; b < nb; b++) {
+                int o = (g * nb + b) * 144;
+                for (int r = 0; r < 8; r++) {
+                    int blk = ((8 * g + r) * nb + b) * 18;
+                    out[o + 2 * r] = w[blk];
+                    out[o + 2 * r + 1] = w[blk + 1];
+                    for (int j = 0; j < 4; j++)
+                        for (int k = 0; k < 4; k++) out[o + 16 + 32 * j + 4 * r + k] = w[blk + 2 + 4 * j + k];
+                }
+            }
+        return out;
+    }
+
+    /** The q4_kx8 layout, written from its description in matmul_x8.cpp (and Q4_K's 6-bit scale packing). */
+    static byte[] repackQ4_K(byte[] w, int C, int OC) {
+        int nu = C / 256;
+        byte[] out = new byte[(int) PackedWeights.Layout.Q4_KX8.byteSize(OC, C)];
+        for (int g = 0; g < OC / 8; g++)
+            for (int u = 0; u < nu; u++) {
+                int o = (g * nu + u) * 1184;
+                for (int r = 0; r < 8; r++) {
+                    int blk = ((8 * g + r) * nu + u) * 144;
+                    out[o + 2 * r] = w[blk];
+                    out[o + 2 * r + 1] = w[blk + 1];
+                    out[o + 16 + 2 * r] = w[blk + 2];
+                    out[o + 16 + 2 * r + 1] = w[blk + 3];
+                    for (int s = 0; s < 8; s++) {
+                        int[] sm = scaleMin(s, w, blk + 4);
+                        out[o + 32 + 8 * s + r] = (byte) sm[0];
+                        out[o + 96 + 8 * s + r] = (byte) sm[1];
+                    }
+                    for (int p = 0; p < 4; p++)
+                        for (int j = 0; j < 8; j++)
+                            for (int k = 0; k < 4; k++) out[o + 160 + 256 * p + 32 * j + 4 * r + k] = w[blk + 16 + 32 * p + 4 * j + k];
+                }
+            }
+        return out;
+    }
+
+    /** Q4_K's sub-block j scale and min from its 12 bytes of 6-bit fields at q[at]. */
+    static int[] scaleMin(int j, byte[] q, int at) {
+        if (j < 4) return new int[]{q[at + j] & 63, q[at + j + 4] & 63};
+        return new int[]{(q[at + j + 4] & 0xF) | (((q[at + j - 4] & 0xFF) >> 6) << 4),
+                ((q[at + j + 4] & 0xFF) >> 4) | (((q[at + j] & 0xFF) >> 6) << 4)};
+    }
+
+    private static float[] get(FloatPointer p) {
+        float[] a = new float[(int) p.capacity()];
+        p.position(0).get(a);
+        return a;
+    }
+
+    @Test
+    void badArgumentsAreRejectedBeforeTheNativeCall() {
+        PackedWeights.Layout L = PackedWeights.Layout.Q4_0X8;
+        TensorType Q = L.source();
+        assertTrue(L.canPack(64, 16));
+        assertFalse(L.canPack(64, 12));
+        assertFalse(L.canPack(48, 16));
+        assertFalse(PackedWeights.Layout.Q4_KX8.canPack(128, 16));
+        assertEquals(PackedWeights.Layout.Q4_KX8, PackedWeights.Layout.of(TensorType.Q4_K));
+        assertEquals(null, PackedWeights.Layout.of(TensorType.Q8_0));
+        long n = Q.byteSize(16, 64);
+        try (BytePointer w = new BytePointer(n); BytePointer out = new BytePointer(n); FloatPointer x = new FloatPointer(64);
+             FloatPointer y = new FloatPointer(16); FloatPointer small = new FloatPointer(8)) {
+            w.fill(0);
+            assertThrows(IllegalArgumentException.class, () -> PackedWeights.repack(L, w, n, out, n, 64, 12));
+            assertThrows(IndexOutOfBoundsException.class, () -> PackedWeights.repack(L, w, n - 1, out, n, 64, 16));
+            assertThrows(IndexOutOfBoundsException.class, () -> PackedWeights.repack(L, w, n, out, n - 18, 64, 16));
+            PackedWeights.repack(L, w, n, out, n, 64, 16);
+            assertThrows(IndexOutOfBoundsException.class, () -> PackedWeights.matmul(L, out, n, x, 64, small, 8, 1, 64, 16));
+            assertThrows(IndexOutOfBoundsException.class, () -> PackedWeights.matmul(L, out, n, x, 32, y, 16, 1, 64, 16));
+            assertThrows(IllegalArgumentException.class, () -> PackedWeights.matmul(L, out, n, x, 64, y, 16, 1, 64, 12));
+            assertThrows(IllegalArgumentException.class, () -> PackedWeights.matmulFused(L, Kernels.Fused.SWIGLU, new Pointer[]{out},
+                    new long[]{n}, new int[]{16}, x, 64, new FloatPointer[]{y}, new long[]{16}, 1, 64));
+            PackedWeights.matmul(L, out, n, x, 64, y, 16, 1, 64, 16);  // zero weights: zero outputs
+            float[] got = new float[16];
+            y.get(got);
+            assertEquals(0f, got[0]);
+        }
+    }
+}

@@ -1,0 +1,487 @@
+// Quantized weights repacked for the engine ("x8" layouts): one AVX2 vector holds 8 rows. Compiled
+// once per ISA (see Makefile). Two layouts, Q4_0 -> q4_0x8 and Q4_K -> q4_kx8.
+//
+// Why: decoding one token is one pass over every weight, and on two cores the row-by-row int8 dots of
+// matmul.cpp (dot_q4_0: ~12 instructions per row and block of 32, a horizontal sum per row; dot_q4_k
+// more, with scalar scale decoding) top out near 11 GB/s per core, below what the memory delivers.
+// Here the int32 lanes of a vector are 8 different rows, so a block of 32 columns of 8 rows is 4 loads,
+// 12 nibble unpacks, 8 broadcasts of x, 8 vpmaddubsw, 8 int16 adds, one vpmaddwd, one conversion and
+// an FMA or two: ~6 instructions per row and block, and no horizontal sums (BENCHMARKS.md, #3).
+//
+// q4_0x8, for W (OC, C) with OC a multiple of 8 and C of 32: group g (rows 8g .. 8g+7) is C / 32
+// units of 144 bytes, one after another; unit b (columns 32b .. 32b+31) is
+//   bytes [0, 16)     the 8 rows' fp16 scales d, row r at 2r
+//   bytes [16, 144)   4 vectors of 32 bytes; vector j holds at bytes 4r .. 4r+3 row r's Q4_0 bytes
+//                     4j .. 4j+3 of block b, whose low nibbles are weights 4j .. 4j+3 and high
+//                     nibbles weights 16+4j .. 16+4j+3 (each weight = d * (nibble - 8)).
+// Exactly as large as Q4_0.
+//
+// q4_kx8, C a multiple of 256: group g is C / 256 units of 1184 bytes; unit u (a Q4_K super-block) is
+//   bytes [0, 16)      the 8 rows' fp16 d;  [16, 32) their fp16 dmin
+//   bytes [32, 96)     the 6-bit sub-block scales as bytes, sub-block s of row r at 32 + 8s + r
+//   bytes [96, 160)    the 6-bit sub-block mins, likewise at 96 + 8s + r
+//   bytes [160, 1184)  per pair p of sub-blocks (2p, 2p+1), 8 vectors of 32 bytes: vector j holds at
+//                      bytes 4r .. 4r+3 row r's Q4_K bytes qs[32p + 4j .. 32p + 4j + 3], whose low
+//                      nibbles are weights 4j .. 4j+3 of sub-block 2p and high nibbles those of 2p+1
+//                      (each weight = d * scale_s * nibble - dmin * min_s).
+// 2.8% larger than Q4_K (its 12 bytes of packed 6-bit scales and mins take 16 here).
+//
+// Both: the groups follow each other, so one thread's rows are one sequential stream.
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <algorithm>
+
+#include "blocks.h"
+#include "common.h"
+#include "isa.h"
+#include "q8_tile.h"
+#include "simd.h"
+#include "xq8.h"
+
+namespace CORTADO_NS {
+
+using namespace cortado;
+
+namespace {
+
+// Modes of the fused products (kernels.h, as matmul.cpp): store, add, SwiGLU.
+enum FusedMode { FUSED_STORE = 0, FUSED_ADD = 1, FUSED_SWIGLU = 2 };
+
+// Weights per thread before a product is split across threads (decoding: a 576 x 576 matrix is
+// 190 KB, ~15 us on one core, about what handing half of it to another thread saves).
+constexpr int64_t GRAIN = 1 << 18;
+
+#if defined(__AVX2__)
+// Bytes ahead of the unit being read that the kernels prefetch, a cache line at a time. The
+// hardware prefetchers stop at 4 KB pages; measured on 75 MB matrices (T = 1): without it 6.9 GB/s on
+// one thread; 1, 4, 8 or 16 KB ahead 14-15 GB/s on one thread and 18-25 on two (within the noise).
+constexpr int64_t PREFETCH = 4096;
+
+inline void prefetch_lines(const uint8_t *p, int64_t n) {
+    for (int64_t o = 0; o < n; o += 64) _mm_prefetch((const char *)(p + PREFETCH + o), _MM_HINT_T0);
+}
+
+// x's rows, quantized: q (T, C), per row and block of 32 d, s and s8 = 8 * s (q4_0's "- 8").
+struct XRows {
+    int8_t *q = nullptr;
+    float *d = nullptr, *s = nullptr, *s8 = nullptr;
+    int64_t nb;
+    XRows(const float *x, int64_t T, int64_t C, int threads) : nb(C / 32) {
+        q = (int8_t *)aligned_alloc(32, (size_t)(T * C + 32));
+        d = (float *)malloc((size_t)(3 * T * nb + 8) * sizeof(float));
+        if (!q || !d) abort();  // T x C bytes: the caller already holds 4 x that in x
+        s = d + T * nb;
+        s8 = s + T * nb;
+#pragma omp parallel for num_threads(threads_for(T * C, 1 << 16, threads)) schedule(static)
+        for (int64_t t = 0; t < T; t++) {
+            quantize_x_q8(x + t * C, C, q + t * C, d + t * nb, s + t * nb);
+            for (int64_t b = 0; b < nb; b++) s8[t * nb + b] = 8.0f * s[t * nb + b];
+        }
+    }
+    ~XRows() {
+        free(q);
+        free(d);
+    }
+    const int32_t *x4(int64_t t, int64_t b) const { return (const int32_t *)(q + (t * nb + b) * 32); }
+};
+
+// Unsigned nibble levels with an offset term, for q8_micro (q8_tile.h).
+struct NibbleLevels {
+    static constexpr bool SIGNED = false, SC16 = false, CORR = true;
+    static constexpr int LEVEL_MAX = 15;
+};
+
+// The 8 bytes at p (one per row) as floats.
+inline __m256 bytes8(const uint8_t *p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
+#else
+// The portable build: each weight decoded to float, an exact float dot (no x rounding).
+struct XRows {
+    const float *x;
+    int64_t C;
+    XRows(const float *x, int64_t, int64_t C, int) : x(x), C(C) {}
+};
+#endif
+
+// ---- q4_0x8 -------------------------------------------------------------------------------------
+struct Q4_0x8 {
+    static constexpr int64_t UNIT = 32, UNIT_BYTES = 144;
+
+    static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
+        for (int64_t b = 0; b < nu; b++) {
+            uint8_t *o = dst + (g * nu + b) * UNIT_BYTES;
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *blk = src + ((8 * g + r) * nu + b) * 18;
+                memcpy(o + 2 * r, blk, 2);
+                for (int j = 0; j < 4; j++) memcpy(o + 16 + 32 * j + 4 * r, blk + 2 + 4 * j, 4);
+            }
+        }
+    }
+
+#if defined(__AVX2__)
+    // out[i * 8 + r] = row 8g + r of W . x row t0 + i, r < 8, i < M (decoding: M <= 3). A block's nibbles
+    // are unpacked once for the M rows; per row of x, the 8 steps of 4 weights sum in int16 (16
+    // products of <= 15 x 127 each stay below 32768), then one vpmaddwd. One row keeps two chains of
+    // int16 adds (low and high nibbles) so they do not wait on each other; several rows take the steps
+    // in the outer loop, one chain per row, so that everything stays in 16 registers.
+    template <int M>
+    static void dot(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, float *out) {
+        const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+        __m256 acc[M];
+        CORTADO_UNROLL for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_ps();
+        for (int64_t b = 0; b < nu; b++) {
+            const uint8_t *blk = gp + UNIT_BYTES * b;
+            prefetch_lines(blk, UNIT_BYTES);
+            __m256i s16[M];
+            if (M == 1) {
+                const int32_t *x4 = x.x4(t0, b);
+                __m256i a = _mm256_setzero_si256(), c = a;
+                CORTADO_UNROLL for (int j = 0; j < 4; j++) {
+                    const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * j));
+                    a = _mm256_add_epi16(a, _mm256_maddubs_epi16(_mm256_and_si256(v, m4), _mm256_set1_epi32(x4[j])));
+                    c = _mm256_add_epi16(c, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), _mm256_set1_epi32(x4[4 + j])));
+                }
+                s16[0] = _mm256_add_epi16(a, c);
+            } else {
+                CORTADO_UNROLL for (int i = 0; i < M; i++) s16[i] = _mm256_setzero_si256();
+                CORTADO_UNROLL for (int j = 0; j < 4; j++) {
+                    const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * j));
+                    const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+                    CORTADO_UNROLL for (int i = 0; i < M; i++) {
+                        const int32_t *x4 = x.x4(t0 + i, b);
+                        s16[i] = _mm256_add_epi16(s16[i], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(x4[j])));
+                        s16[i] = _mm256_add_epi16(s16[i], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(x4[4 + j])));
+                    }
+                }
+            }
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk));
+            CORTADO_UNROLL for (int i = 0; i < M; i++) {
+                const int64_t t = t0 + i;
+                const __m256 sum = _mm256_cvtepi32_ps(_mm256_madd_epi16(s16[i], ones));
+                // d_w * (d_x * sum(nibble * q) - 8 * d_x * sum(q))
+                const __m256 v = _mm256_fmsub_ps(sum, _mm256_broadcast_ss(x.d + t * x.nb + b), _mm256_broadcast_ss(x.s8 + t * x.nb + b));
+                acc[i] = _mm256_fmadd_ps(dw, v, acc[i]);
+            }
+        }
+        CORTADO_UNROLL for (int i = 0; i < M; i++) _mm256_storeu_ps(out + 8 * i, acc[i]);
+    }
+
+    // units [u0, u0 + nu) of group gp -> g's layout (q8_tile.h): the packed vector j's low nibbles are
+    // step j of the block, the high ones step j + 4; c = -8 d.
+    static void unpack(const uint8_t *gp, int64_t u0, int64_t nu, const Q8Group &g) {
+        const __m256i m4 = _mm256_set1_epi8(0x0F);
+        const __m256 minus8 = _mm256_set1_ps(-8.0f);
+        for (int64_t i = 0; i < nu; i++) {
+            const uint8_t *blk = gp + UNIT_BYTES * (u0 + i);
+            CORTADO_UNROLL for (int j = 0; j < 4; j++) {
+                const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * j));
+                _mm256_store_si256((__m256i *)(g.q + 256 * i + 32 * j), _mm256_and_si256(v, m4));
+                _mm256_store_si256((__m256i *)(g.q + 256 * i + 32 * (j + 4)), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
+            }
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk));
+            _mm256_store_ps(g.d + 8 * i, dw);
+            _mm256_store_ps(g.c + 8 * i, _mm256_mul_ps(dw, minus8));
+        }
+    }
+#else
+    // one row of x (C floats) against group gp: out[r], r < 8
+    static void dot_ref(const uint8_t *gp, int64_t nu, const float *xt, float *out) {
+        float acc[8] = {0};
+        for (int64_t b = 0; b < nu; b++) {
+            const uint8_t *blk = gp + UNIT_BYTES * b;
+            const float *xb = xt + 32 * b;
+            for (int r = 0; r < 8; r++) {
+                float s = 0.0f;
+                for (int j = 0; j < 4; j++)
+                    for (int k = 0; k < 4; k++) {
+                        const uint8_t q = blk[16 + 32 * j + 4 * r + k];
+                        s += (float)((q & 0x0F) - 8) * xb[4 * j + k] + (float)((q >> 4) - 8) * xb[16 + 4 * j + k];
+                    }
+                acc[r] += load_half(blk + 2 * r) * s;
+            }
+        }
+        memcpy(out, acc, sizeof acc);
+    }
+#endif
+};
+
+// ---- q4_kx8 -------------------------------------------------------------------------------------
+struct Q4_Kx8 {
+    static constexpr int64_t UNIT = 256, UNIT_BYTES = 1184;
+
+    static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
+        for (int64_t u = 0; u < nu; u++) {
+            uint8_t *o = dst + (g * nu + u) * UNIT_BYTES;
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *blk = src + ((8 * g + r) * nu + u) * 144;
+                memcpy(o + 2 * r, blk, 2);
+                memcpy(o + 16 + 2 * r, blk + 2, 2);
+                for (int sb = 0; sb < 8; sb++) {
+                    int sc, m;
+                    scale_min_k4(sb, blk + 4, &sc, &m);
+                    o[32 + 8 * sb + r] = (uint8_t)sc;
+                    o[96 + 8 * sb + r] = (uint8_t)m;
+                }
+                for (int p = 0; p < 4; p++)
+                    for (int j = 0; j < 8; j++) memcpy(o + 160 + 256 * p + 32 * j + 4 * r, blk + 16 + 32 * p + 4 * j, 4);
+            }
+        }
+    }
+
+#if defined(__AVX2__)
+    // As Q4_0x8::dot, a super-block at a time: per pair of sub-blocks, 8 vectors give both sub-blocks'
+    // int16 sums (8 steps each, below 32768 as above); each sub-block's int32 sums are scaled by its 8
+    // rows' scales times x's d, and the mins times x's block sum collect apart: per super-block,
+    // acc += d * sum_s (scale_s * d_x * sum(nibble * q)) - dmin * sum_s (min_s * s_x).
+    template <int M>
+    static void dot(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, float *out) {
+        const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+        __m256 acc[M];
+        CORTADO_UNROLL for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_ps();
+        for (int64_t u = 0; u < nu; u++) {
+            const uint8_t *blk = gp + UNIT_BYTES * u;
+            prefetch_lines(blk, 160);
+            const __m256 dv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk));
+            const __m256 dmv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + 16)));
+            for (int i = 0; i < M; i++) {
+                const int64_t t = t0 + i;
+                __m256 as = _mm256_setzero_ps(), am = _mm256_setzero_ps();
+                for (int p = 0; p < 4; p++) {
+                    const uint8_t *q = blk + 160 + 256 * p;
+                    if (i == 0) prefetch_lines(q, 256);
+                    const int64_t b0 = 8 * u + 2 * p;
+                    const int32_t *xa = x.x4(t, b0), *xb = x.x4(t, b0 + 1);
+                    __m256i a = _mm256_setzero_si256(), c = a;
+                    CORTADO_UNROLL for (int j = 0; j < 8; j++) {
+                        const __m256i v = _mm256_loadu_si256((const __m256i *)(q + 32 * j));
+                        a = _mm256_add_epi16(a, _mm256_maddubs_epi16(_mm256_and_si256(v, m4), _mm256_set1_epi32(xa[j])));
+                        c = _mm256_add_epi16(c, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), _mm256_set1_epi32(xb[j])));
+                    }
+                    const float *xd = x.d + t * x.nb + b0, *xs = x.s + t * x.nb + b0;
+                    const __m256 fa = _mm256_cvtepi32_ps(_mm256_madd_epi16(a, ones)), fc = _mm256_cvtepi32_ps(_mm256_madd_epi16(c, ones));
+                    as = _mm256_fmadd_ps(fa, _mm256_mul_ps(bytes8(blk + 32 + 16 * p), _mm256_broadcast_ss(xd)), as);
+                    as = _mm256_fmadd_ps(fc, _mm256_mul_ps(bytes8(blk + 40 + 16 * p), _mm256_broadcast_ss(xd + 1)), as);
+                    am = _mm256_fmadd_ps(bytes8(blk + 96 + 16 * p), _mm256_broadcast_ss(xs), am);
+                    am = _mm256_fmadd_ps(bytes8(blk + 104 + 16 * p), _mm256_broadcast_ss(xs + 1), am);
+                }
+                acc[i] = _mm256_fnmadd_ps(dmv, am, _mm256_fmadd_ps(dv, as, acc[i]));
+            }
+        }
+        CORTADO_UNROLL for (int i = 0; i < M; i++) _mm256_storeu_ps(out + 8 * i, acc[i]);
+    }
+
+    // units [u0, u0 + nu) -> g's layout: sub-block s is a block of 32 with d = d * scale_s and
+    // c = -dmin * min_s (as matmul.cpp's QKSpan), its steps the low (s even) or high nibbles of pair s / 2.
+    static void unpack(const uint8_t *gp, int64_t u0, int64_t nu, const Q8Group &g) {
+        const __m256i m4 = _mm256_set1_epi8(0x0F);
+        for (int64_t k = 0; k < nu; k++) {
+            const uint8_t *blk = gp + UNIT_BYTES * (u0 + k);
+            const __m256 dv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk));
+            const __m256 ndm = _mm256_sub_ps(_mm256_setzero_ps(), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(blk + 16))));
+            for (int p = 0; p < 4; p++) {
+                int8_t *qa = g.q + 256 * (8 * k + 2 * p), *qb = qa + 256;
+                CORTADO_UNROLL for (int j = 0; j < 8; j++) {
+                    const __m256i v = _mm256_loadu_si256((const __m256i *)(blk + 160 + 256 * p + 32 * j));
+                    _mm256_store_si256((__m256i *)(qa + 32 * j), _mm256_and_si256(v, m4));
+                    _mm256_store_si256((__m256i *)(qb + 32 * j), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
+                }
+            }
+            for (int sb = 0; sb < 8; sb++) {
+                _mm256_store_ps(g.d + 8 * (8 * k + sb), _mm256_mul_ps(dv, bytes8(blk + 32 + 8 * sb)));
+                _mm256_store_ps(g.c + 8 * (8 * k + sb), _mm256_mul_ps(ndm, bytes8(blk + 96 + 8 * sb)));
+            }
+        }
+    }
+#else
+    static void dot_ref(const uint8_t *gp, int64_t nu, const float *xt, float *out) {
+        float acc[8] = {0};
+        for (int64_t u = 0; u < nu; u++) {
+            const uint8_t *blk = gp + UNIT_BYTES * u;
+            const float *xu = xt + 256 * u;
+            for (int r = 0; r < 8; r++) {
+                const float d = load_half(blk + 2 * r), dmin = load_half(blk + 16 + 2 * r);
+                float s = 0.0f;
+                for (int sb = 0; sb < 8; sb++) {
+                    const float scale = d * blk[32 + 8 * sb + r], mn = dmin * blk[96 + 8 * sb + r];
+                    const uint8_t *q = blk + 160 + 256 * (sb / 2) + 4 * r;
+                    for (int j = 0; j < 8; j++)
+                        for (int k = 0; k < 4; k++) {
+                            const int level = sb % 2 ? q[32 * j + k] >> 4 : q[32 * j + k] & 0x0F;
+                            s += (scale * (float)level - mn) * xu[32 * sb + 4 * j + k];
+                        }
+                }
+                acc[r] += s;
+            }
+        }
+        memcpy(out, acc, sizeof acc);
+    }
+#endif
+};
+
+// out (n, 8) for rows [t0, t0 + n) of x against group gp (nu units).
+template <class L>
+void group_rows(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, int64_t n, float *out) {
+#if defined(__AVX2__)
+    int64_t i = 0;
+    for (; i + 3 <= n; i += 3) L::template dot<3>(gp, nu, x, t0 + i, out + 8 * i);
+    switch (n - i) {
+        case 2: L::template dot<2>(gp, nu, x, t0 + i, out + 8 * i); break;
+        case 1: L::template dot<1>(gp, nu, x, t0 + i, out + 8 * i); break;
+        default: break;
+    }
+#else
+    for (int64_t i = 0; i < n; i++) L::dot_ref(gp, nu, x.x + (t0 + i) * x.C, out + 8 * i);
+#endif
+}
+
+#if defined(__AVX2__)
+// ---- T > 3 (prompts): matmul.cpp's int8 register tiles (q8_tile.h) ------------------------------
+// A span of a group's units is unpacked into Q8Group's layout and multiplied by 4 rows of x at a time,
+// a tile of 8 groups and one span of columns at a time, as matmul.cpp's forward_q8_tiles does for
+// unpacked rows (there the span decoding and the 8-row interleave cost more than this unpacking).
+constexpr int64_t SPAN = 1024;  // columns per unpacked span: 8 groups' 10 KB each stay in L2
+constexpr int64_t TILE_GROUPS = 8;
+
+// y (T, OC) = x . W^T for T > 3, W packed with OC / 8 groups.
+template <class L>
+void prefill(const uint8_t *w, float *y, int64_t OC, const XRows &x, int64_t T, int64_t C, int threads) {
+    const int64_t nb = C / 32, nu = C / L::UNIT, groups = OC / 8, tiles = (groups + TILE_GROUPS - 1) / TILE_GROUPS;
+    const int64_t span_units = std::max<int64_t>(1, std::min(SPAN, C) / L::UNIT), kbmax = span_units * L::UNIT / 32;
+#pragma omp parallel num_threads((int)std::min<int64_t>(threads_for(T * C * OC, GRAIN, threads), tiles))
+    {
+        const size_t group_bytes = (size_t)(kbmax * (256 + 32 + 32));
+        int8_t *mem = (int8_t *)aligned_alloc(32, TILE_GROUPS * group_bytes);
+        if (!mem) abort();  // ~80 KB: failing here means the process is already lost
+        Q8Group gs[TILE_GROUPS];
+        for (int64_t i = 0; i < TILE_GROUPS; i++) {
+            int8_t *base = mem + i * group_bytes;
+            gs[i] = Q8Group{base, (float *)(base + 256 * kbmax), (float *)(base + 288 * kbmax), nullptr};
+        }
+#pragma omp for schedule(static)
+        for (int64_t tile = 0; tile < tiles; tile++) {
+            const int64_t g0 = tile * TILE_GROUPS, ng = std::min(TILE_GROUPS, groups - g0);
+            for (int64_t u0 = 0; u0 < nu; u0 += span_units) {
+                const int64_t su = std::min(span_units, nu - u0), b0 = u0 * L::UNIT / 32, kb = su * L::UNIT / 32;
+                for (int64_t i = 0; i < ng; i++) L::unpack(w + (g0 + i) * nu * L::UNIT_BYTES, u0, su, gs[i]);
+                const bool acc = u0 > 0;
+                for (int64_t i = 0; i < ng; i++) {
+                    float *yg = y + 8 * (g0 + i);
+                    for (int64_t t = 0; t < T; t += 4) {
+                        const int8_t *xq = x.q + t * C + 32 * b0;
+                        const float *xd = x.d + t * nb + b0, *xs = x.s + t * nb + b0;
+                        switch (std::min<int64_t>(4, T - t)) {
+                            case 4: q8_micro<4, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                            case 3: q8_micro<3, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                            case 2: q8_micro<2, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                            default: q8_micro<1, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                        }
+                    }
+                }
+            }
+        }
+        free(mem);
+    }
+}
+#endif
+
+// Rows of x per pass over the weights (the portable build's prompts; decoding is one pass): a pass's
+// rows of x stay in L2 while every group of W streams by once.
+constexpr int64_t TT = 64;
+inline int64_t rows_per_pass(int64_t C) { return std::min<int64_t>(TT, std::max<int64_t>(4, (256 * 1024 / C) & ~(int64_t)3)); }
+
+template <class L>
+void repack(const void *w, void *out, int64_t C, int64_t OC, int threads) {
+    const int64_t nu = C / L::UNIT, groups = OC / 8;
+#pragma omp parallel for num_threads(threads_for(C * OC, 1 << 20, threads)) schedule(static)
+    for (int64_t g = 0; g < groups; g++) L::repack((const uint8_t *)w, (uint8_t *)out, g, nu);
+}
+
+// Up to three products with one x as one parallel region over all their groups (matmul.cpp's fused_q8
+// for these layouts): store, add into y, or SwiGLU of group g of w[0] (gate) and w[1] (up) into y[0].
+template <class L>
+void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1,
+           int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads) {
+    const uint8_t *w[3] = {(const uint8_t *)w0, (const uint8_t *)w1, (const uint8_t *)w2};
+    float *y[3] = {y0, y1, y2};
+    const int64_t oc[3] = {oc0, oc1, oc2}, nu = C / L::UNIT, gbytes = nu * L::UNIT_BYTES;
+    const int nm = mode == FUSED_SWIGLU ? 1 : 3;
+    int64_t groups[3] = {0, 0, 0}, total = 0, work = 0;
+    for (int m = 0; m < nm; m++) {
+        groups[m] = oc[m] / 8;
+        total += groups[m];
+        work += T * C * oc[m] * (mode == FUSED_SWIGLU ? 2 : 1);
+    }
+    const XRows xr(x, T, C, threads);
+#if defined(__AVX2__)
+    if (T > 3) {  // each product alone, then the residual add or SwiGLU as add_f32 / swiglu_forward_f32
+        float *p = mode == FUSED_STORE ? nullptr : (float *)malloc((size_t)(T * oc[0]) * sizeof(float));
+        if (mode != FUSED_STORE && !p) abort();  // as large as y0, which the caller holds
+        if (mode == FUSED_SWIGLU) {
+            prefill<L>(w[0], y[0], oc[0], xr, T, C, threads);
+            prefill<L>(w[1], p, oc[0], xr, T, C, threads);
+            cortado_simd::silu_mul_span(y[0], y[0], p, T * oc[0]);
+        } else if (mode == FUSED_ADD) {
+            for (int m = 0; m < 3; m++) {
+                if (oc[m] == 0) continue;
+                if (T * oc[m] > T * oc[0]) p = (float *)realloc(p, (size_t)(T * oc[m]) * sizeof(float));
+                if (!p) abort();
+                prefill<L>(w[m], p, oc[m], xr, T, C, threads);
+                for (int64_t i = 0; i < T * oc[m]; i++) y[m][i] = y[m][i] + p[i];
+            }
+        } else {
+            for (int m = 0; m < 3; m++)
+                if (oc[m] > 0) prefill<L>(w[m], y[m], oc[m], xr, T, C, threads);
+        }
+        free(p);
+        return;
+    }
+#endif
+    const int64_t tt = rows_per_pass(C);
+#pragma omp parallel num_threads(threads_for(work, GRAIN, threads))
+    {
+        float a[8 * TT], u[8 * TT];
+        for (int64_t t0 = 0; t0 < T; t0 += tt) {
+            const int64_t n = std::min(tt, T - t0);
+#pragma omp for schedule(static)
+            for (int64_t gi = 0; gi < total; gi++) {
+                int m = 0;
+                int64_t g = gi;
+                while (g >= groups[m]) g -= groups[m++];
+                const int64_t ld = oc[m];
+                group_rows<L>(w[m] + g * gbytes, nu, xr, t0, n, a);
+                if (mode == FUSED_SWIGLU) {
+                    group_rows<L>(w[1] + g * gbytes, nu, xr, t0, n, u);
+                    cortado_simd::silu_mul_span(a, a, u, 8 * n);  // as swiglu_forward_f32 computes each element
+                }
+                for (int64_t i = 0; i < n; i++) {
+                    float *yo = y[m] + (t0 + i) * ld + 8 * g;
+                    for (int r = 0; r < 8; r++) yo[r] = mode == FUSED_ADD ? yo[r] + a[8 * i + r] : a[8 * i + r];
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+#define CORTADO_X8(name, L)                                                                                   \
+    void repack_##name(const void *w, void *out, int64_t C, int64_t OC, int threads) {                        \
+        repack<L>(w, out, C, OC, threads);                                                                    \
+    }                                                                                                         \
+    void matmul_forward_fused_##name(const void *w0, const void *w1, const void *w2, float *y0, float *y1,    \
+                                     float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x,        \
+                                     int64_t T, int64_t C, int mode, int threads) {                           \
+        fused<L>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, T, C, mode, threads);                              \
+    }                                                                                                         \
+    void matmul_forward_##name(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC,      \
+                               int threads) {                                                                 \
+        fused<L>(w, nullptr, nullptr, y, nullptr, nullptr, OC, 0, 0, x, T, C, FUSED_STORE, threads);          \
+    }
+
+CORTADO_X8(q4_0x8, Q4_0x8)
+CORTADO_X8(q4_kx8, Q4_Kx8)
+
+}  // namespace CORTADO_NS
