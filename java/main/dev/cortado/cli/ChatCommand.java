@@ -5,6 +5,7 @@ import dev.cortado.chat.ChatSession;
 import dev.cortado.chat.ChatTemplate;
 import dev.cortado.chat.SlashCommand;
 import dev.cortado.kernels.Kernels;
+import dev.cortado.model.KvCacheType;
 import dev.cortado.model.ModelFile;
 import dev.cortado.model.ModelLoader;
 import dev.cortado.model.Sampler;
@@ -68,6 +69,10 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16", converter = KvTypeConverter.class,
+            description = KvTypeConverter.DESCRIPTION)
+    KvCacheType kvType;
+
     @Override
     public Integer call() throws IOException {
         if (threads < 0) throw new CortadoException("--threads must be >= 0");
@@ -75,7 +80,7 @@ final class ChatCommand implements Callable<Integer> {
         if (threads > 0) Kernels.setThreads(threads);
         if (model == null) model = DefaultModel.require();
         Sampler.Settings settings = sampling.settings();
-        try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch)) {
+        try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch, kvType)) {
             LoraOption.apply(loras, f, t);
             Tokenizer tok = Tokenizers.of(f.tokenizer());
             Optional<ChatTemplate> tmpl = ChatTemplate.forTokenizer(f.tokenizer(), template);

@@ -3,6 +3,7 @@ package dev.cortado.cli;
 import dev.cortado.CortadoException;
 import dev.cortado.kernels.Kernels;
 import dev.cortado.model.Generator;
+import dev.cortado.model.KvCacheType;
 import dev.cortado.model.ModelFile;
 import dev.cortado.model.ModelLoader;
 import dev.cortado.model.Sampler;
@@ -52,6 +53,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16", converter = KvTypeConverter.class,
+            description = KvTypeConverter.DESCRIPTION)
+    KvCacheType kvType;
+
     @Option(names = "--no-bos", description = "do not prepend BOS to the prompt")
     boolean noBos;
 
@@ -70,7 +75,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (n < 0) throw new CortadoException("-n must be >= 0");
         if (threads > 0) Kernels.setThreads(threads);
         Sampler.Settings settings = sampling.settings();
-        try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch)) {
+        try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, ctx, batch, kvType)) {
             LoraOption.apply(loras, f, t);
             Tokenizer tok = Tokenizers.of(f.tokenizer());
             int[] ids = tok.encodeForModel(prompt);

@@ -3,6 +3,7 @@ package dev.cortado.cli;
 import dev.cortado.CortadoException;
 import dev.cortado.io.Npy;
 import dev.cortado.kernels.Kernels;
+import dev.cortado.model.KvCacheType;
 import dev.cortado.model.ModelFile;
 import dev.cortado.model.ModelLoader;
 import dev.cortado.model.Transformer;
@@ -42,6 +43,10 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16", converter = KvTypeConverter.class,
+            description = KvTypeConverter.DESCRIPTION)
+    KvCacheType kvType;
+
     @Option(names = "--lora", paramLabel = "PATH[:FACTOR]", description = LoraOption.DESCRIPTION)
     List<String> loras = new ArrayList<>();
 
@@ -50,7 +55,7 @@ final class LogitsCommand implements Callable<Integer> {
         if ((tokens == null) == (prompt == null)) throw new CortadoException("give either --tokens or --prompt");
         if (threads < 0) throw new CortadoException("--threads must be >= 0");
         if (threads > 0) Kernels.setThreads(threads);
-        try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, 0, batch)) {
+        try (ModelFile f = ModelLoader.open(model, tokenizer); Transformer t = new Transformer(f, 0, batch, kvType)) {
             LoraOption.apply(loras, f, t);
             int[] ids = tokens != null ? tokens : Tokenizers.of(f.tokenizer()).encodeForModel(prompt);
             if (ids.length == 0) throw new CortadoException("no tokens to run");

@@ -63,6 +63,11 @@ public final class Transformer implements AutoCloseable {
 
     /** Like {@link #Transformer(ModelFile, int, int)} with the KV cache stored as {@code kvType}. */
     public Transformer(ModelFile file, int contextLength, int batch, KvCacheType kvType) {
+        this(file, contextLength, batch, kvType, REPACK);
+    }
+
+    /** {@code repack}: whether Q4_0 / Q4_K weights are repacked at load (see {@link Linear#pack}). */
+    Transformer(ModelFile file, int contextLength, int batch, KvCacheType kvType, boolean repack) {
         if (kvType == null) throw new IllegalArgumentException("null KV cache type");
         this.kvType = kvType;
         file.validate();
@@ -107,7 +112,7 @@ public final class Transformer implements AutoCloseable {
                     NativeTensor.floats(file.require(TensorNames.layer(l, "ffn_norm"))),
                     linear(file, l, "ffn_gate"), linear(file, l, "ffn_up"), linear(file, l, "ffn_down"));
         }
-        if (REPACK) {
+        if (repack) {
             for (Linear lin : linears()) lin.pack();
         }
 
@@ -140,10 +145,15 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Whether Q4_0 weights are repacked at load into the q4_0x8 layout (see {@link Linear#pack}); on
-     * unless the system property {@code cortado.repack} is {@code false} (to compare the two paths).
+     * Whether Q4_0 / Q4_K weights are repacked at load into their x8 layouts (see {@link Linear#pack});
+     * on unless the system property {@code cortado.repack} is {@code false} (to compare the two paths).
      */
     static final boolean REPACK = !"false".equals(System.getProperty("cortado.repack"));
+
+    /** How many weight products run on repacked weights. */
+    int packedWeights() {
+        return (int) linears().stream().filter(Linear::isPacked).count();
+    }
 
     /**
      * Every weight product: the output first (the largest: packing holds its old and new bytes at once,

@@ -40,6 +40,19 @@ class EngineCliTest {
     }
 
     @Test
+    void kvTypeF32GivesTheSameGreedyTextAndABadTypeIsOneLine() throws Exception {
+        Path bin = TestFiles.sharedFile("models/stories260K/stories260K.bin");
+        String want = Files.readString(bin.resolveSibling("expected_greedy_prompt_once_upon_a_time_100.txt"), StandardCharsets.UTF_8);
+        CliTest.Run r = CliTest.run("generate", "--model", bin.toString(), "--prompt", "Once upon a time", "-n", "96",
+                "--temp", "0", "--kv-type", "f32");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(want, r.out());
+        CliTest.Run bad = CliTest.run("generate", "--model", bin.toString(), "--prompt", "Once", "--kv-type", "q8");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'q8' is not a KV cache type (f16, f32)"), bad.err());
+    }
+
+    @Test
     void generateWithSeedIsRepeatable() {
         Path bin = TestFiles.sharedFile("models/stories260K/stories260K.bin");
         String[] args = {"generate", "--model", bin.toString(), "-n", "40", "--temp", "1.0", "--seed", "42",
