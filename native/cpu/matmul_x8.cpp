@@ -1,5 +1,5 @@
 // Quantized weights repacked for the engine ("x8" layouts): one AVX2 vector holds 8 rows. Compiled
-// once per ISA (see Makefile). Two layouts, Q4_0 -> q4_0x8 and Q4_K -> q4_kx8.
+// once per ISA (see Makefile). Three layouts: Q4_0 -> q4_0x8, Q4_K -> q4_kx8, Q8_0 -> q8_0x8.
 //
 // Why: decoding one token is one pass over every weight, and on two cores the row-by-row int8 dots of
 // matmul.cpp (dot_q4_0: ~12 instructions per row and block of 32, a horizontal sum per row; dot_q4_k
@@ -26,7 +26,10 @@
 //                      (each weight = d * scale_s * nibble - dmin * min_s).
 // 2.8% larger than Q4_K (its 12 bytes of packed 6-bit scales and mins take 16 here).
 //
-// Both: the groups follow each other, so one thread's rows are one sequential stream.
+// q8_0x8, C a multiple of 32: group g is C / 32 units of 272 bytes: the 8 rows' fp16 d, then 8 vectors
+// of 32 bytes, vector j holding at bytes 4r .. 4r+3 row r's int8 weights 4j .. 4j+3. Same size as Q8_0.
+//
+// All: the groups follow each other, so one thread's rows are one sequential stream.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,10 +90,14 @@ struct XRows {
     const int32_t *x4(int64_t t, int64_t b) const { return (const int32_t *)(q + (t * nb + b) * 32); }
 };
 
-// Unsigned nibble levels with an offset term, for q8_micro (q8_tile.h).
+// Unsigned nibble levels with an offset term, and signed int8 levels, for q8_micro (q8_tile.h).
 struct NibbleLevels {
     static constexpr bool SIGNED = false, SC16 = false, CORR = true;
     static constexpr int LEVEL_MAX = 15;
+};
+struct SignedLevels {
+    static constexpr bool SIGNED = true, SC16 = false, CORR = false;
+    static constexpr int LEVEL_MAX = 127;
 };
 
 // The 8 bytes at p (one per row) as floats.
@@ -109,6 +116,9 @@ struct XRows {
 // ---- q4_0x8 -------------------------------------------------------------------------------------
 struct Q4_0x8 {
     static constexpr int64_t UNIT = 32, UNIT_BYTES = 144;
+#if defined(__AVX2__)
+    using Levels = NibbleLevels;
+#endif
 
     static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
         for (int64_t b = 0; b < nu; b++) {
@@ -211,6 +221,9 @@ struct Q4_0x8 {
 // ---- q4_kx8 -------------------------------------------------------------------------------------
 struct Q4_Kx8 {
     static constexpr int64_t UNIT = 256, UNIT_BYTES = 1184;
+#if defined(__AVX2__)
+    using Levels = NibbleLevels;
+#endif
 
     static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
         for (int64_t u = 0; u < nu; u++) {
@@ -321,6 +334,82 @@ struct Q4_Kx8 {
 #endif
 };
 
+// ---- q8_0x8 -------------------------------------------------------------------------------------
+struct Q8_0x8 {
+    static constexpr int64_t UNIT = 32, UNIT_BYTES = 272;
+#if defined(__AVX2__)
+    using Levels = SignedLevels;
+#endif
+
+    static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
+        for (int64_t b = 0; b < nu; b++) {
+            uint8_t *o = dst + (g * nu + b) * UNIT_BYTES;
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *blk = src + ((8 * g + r) * nu + b) * 34;
+                memcpy(o + 2 * r, blk, 2);
+                for (int j = 0; j < 8; j++) memcpy(o + 16 + 32 * j + 4 * r, blk + 2 + 4 * j, 4);
+            }
+        }
+    }
+
+#if defined(__AVX2__)
+    // As Q4_0x8::dot for signed weights: vpmaddubsw wants its first operand unsigned, so |w| times x
+    // with w's sign; one product pair already nears 32767, so each step widens to int32 (vpmaddwd),
+    // in two chains.
+    template <int M>
+    static void dot(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, float *out) {
+        const __m256i ones = _mm256_set1_epi16(1);
+        __m256 acc[M];
+        CORTADO_UNROLL for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_ps();
+        for (int64_t b = 0; b < nu; b++) {
+            const uint8_t *blk = gp + UNIT_BYTES * b;
+            prefetch_lines(blk, UNIT_BYTES);
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk));
+            CORTADO_UNROLL for (int i = 0; i < M; i++) {
+                const int32_t *x4 = x.x4(t0 + i, b);
+                __m256i a = _mm256_setzero_si256(), c = a;
+                CORTADO_UNROLL for (int j = 0; j < 8; j += 2) {
+                    const __m256i v0 = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * j));
+                    const __m256i v1 = _mm256_loadu_si256((const __m256i *)(blk + 48 + 32 * j));
+                    const __m256i p0 = _mm256_maddubs_epi16(_mm256_sign_epi8(v0, v0), _mm256_sign_epi8(_mm256_set1_epi32(x4[j]), v0));
+                    const __m256i p1 = _mm256_maddubs_epi16(_mm256_sign_epi8(v1, v1), _mm256_sign_epi8(_mm256_set1_epi32(x4[j + 1]), v1));
+                    a = _mm256_add_epi32(a, _mm256_madd_epi16(p0, ones));
+                    c = _mm256_add_epi32(c, _mm256_madd_epi16(p1, ones));
+                }
+                const __m256 sum = _mm256_cvtepi32_ps(_mm256_add_epi32(a, c));
+                acc[i] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(x.d + (t0 + i) * x.nb + b)), sum, acc[i]);
+            }
+        }
+        CORTADO_UNROLL for (int i = 0; i < M; i++) _mm256_storeu_ps(out + 8 * i, acc[i]);
+    }
+
+    // the packed steps are Q8Group's steps already: a copy, with d and c = 0
+    static void unpack(const uint8_t *gp, int64_t u0, int64_t nu, const Q8Group &g) {
+        for (int64_t i = 0; i < nu; i++) {
+            const uint8_t *blk = gp + UNIT_BYTES * (u0 + i);
+            CORTADO_UNROLL for (int j = 0; j < 8; j++)
+                _mm256_store_si256((__m256i *)(g.q + 256 * i + 32 * j), _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * j)));
+            _mm256_store_ps(g.d + 8 * i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk)));
+            _mm256_store_ps(g.c + 8 * i, _mm256_setzero_ps());
+        }
+    }
+#else
+    static void dot_ref(const uint8_t *gp, int64_t nu, const float *xt, float *out) {
+        float acc[8] = {0};
+        for (int64_t b = 0; b < nu; b++) {
+            const uint8_t *blk = gp + UNIT_BYTES * b;
+            for (int r = 0; r < 8; r++) {
+                float s = 0.0f;
+                for (int j = 0; j < 8; j++)
+                    for (int k = 0; k < 4; k++) s += (float)(int8_t)blk[16 + 32 * j + 4 * r + k] * xt[32 * b + 4 * j + k];
+                acc[r] += load_half(blk + 2 * r) * s;
+            }
+        }
+        memcpy(out, acc, sizeof acc);
+    }
+#endif
+};
+
 // out (n, 8) for rows [t0, t0 + n) of x against group gp (nu units).
 template <class L>
 void group_rows(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, int64_t n, float *out) {
@@ -373,10 +462,10 @@ void prefill(const uint8_t *w, float *y, int64_t OC, const XRows &x, int64_t T, 
                         const int8_t *xq = x.q + t * C + 32 * b0;
                         const float *xd = x.d + t * nb + b0, *xs = x.s + t * nb + b0;
                         switch (std::min<int64_t>(4, T - t)) {
-                            case 4: q8_micro<4, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
-                            case 3: q8_micro<3, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
-                            case 2: q8_micro<2, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
-                            default: q8_micro<1, NibbleLevels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                            case 4: q8_micro<4, typename L::Levels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                            case 3: q8_micro<3, typename L::Levels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                            case 2: q8_micro<2, typename L::Levels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
+                            default: q8_micro<1, typename L::Levels>(xq, C, xd, xs, nb, gs[i], kb, yg + t * OC, OC, acc); break;
                         }
                     }
                 }
@@ -483,5 +572,6 @@ void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1,
 
 CORTADO_X8(q4_0x8, Q4_0x8)
 CORTADO_X8(q4_kx8, Q4_Kx8)
+CORTADO_X8(q8_0x8, Q8_0x8)
 
 }  // namespace CORTADO_NS

@@ -37,7 +37,7 @@ class PackedWeightsKernelsTest {
 
     /** (C, OC) pairs: one unit, a few, and rows past one tile of 8 groups (200 = 25 groups). */
     static int[][] shapes(PackedWeights.Layout l) {
-        return l == PackedWeights.Layout.Q4_0X8 ? new int[][]{{32, 8}, {96, 24}, {544, 200}} : new int[][]{{256, 8}, {512, 24}, {1280, 200}};
+        return l == PackedWeights.Layout.Q4_KX8 ? new int[][]{{256, 8}, {512, 24}, {1280, 200}} : new int[][]{{32, 8}, {96, 24}, {1088, 200}};
     }
 
     @ParameterizedTest
@@ -75,7 +75,12 @@ class PackedWeightsKernelsTest {
             PackedWeights.repack(L, u, n, up8, np, C, OC);
             byte[] got = new byte[(int) np];
             wp.get(got);
-            assertArrayEquals(L == PackedWeights.Layout.Q4_0X8 ? repackQ4_0(plain, C, OC) : repackQ4_K(plain, C, OC), got, what + " layout");
+            byte[] want = switch (L) {
+                case Q4_0X8 -> repackQ4_0(plain, C, OC);
+                case Q4_KX8 -> repackQ4_K(plain, C, OC);
+                case Q8_0X8 -> repackQ8_0(plain, C, OC);
+            };
+            assertArrayEquals(want, got, what + " layout");
 
             Kernels.matmul(Q, w, n, x, (long) T * C, y, ny, T, C, OC);
             PackedWeights.matmul(L, wp, np, x, (long) T * C, yp, ny, T, C, OC);
@@ -139,6 +144,24 @@ class PackedWeightsKernelsTest {
         return out;
     }
 
+    /** The q8_0x8 layout, written from its description in matmul_x8.cpp. */
+    static byte[] repackQ8_0(byte[] w, int C, int OC) {
+        int nb = C / 32;
+        byte[] out = new byte[w.length];
+        for (int g = 0; g < OC / 8; g++)
+            for (int b = 0; b < nb; b++) {
+                int o = (g * nb + b) * 272;
+                for (int r = 0; r < 8; r++) {
+                    int blk = ((8 * g + r) * nb + b) * 34;
+                    out[o + 2 * r] = w[blk];
+                    out[o + 2 * r + 1] = w[blk + 1];
+                    for (int j = 0; j < 8; j++)
+                        for (int k = 0; k < 4; k++) out[o + 16 + 32 * j + 4 * r + k] = w[blk + 2 + 4 * j + k];
+                }
+            }
+        return out;
+    }
+
     /** The q4_kx8 layout, written from its description in matmul_x8.cpp (and Q4_K's 6-bit scale packing). */
     static byte[] repackQ4_K(byte[] w, int C, int OC) {
         int nu = C / 256;
@@ -187,7 +210,7 @@ class PackedWeightsKernelsTest {
         assertFalse(L.canPack(48, 16));
         assertFalse(PackedWeights.Layout.Q4_KX8.canPack(128, 16));
         assertEquals(PackedWeights.Layout.Q4_KX8, PackedWeights.Layout.of(TensorType.Q4_K));
-        assertEquals(null, PackedWeights.Layout.of(TensorType.Q8_0));
+        assertEquals(null, PackedWeights.Layout.of(TensorType.Q5_0));
         long n = Q.byteSize(16, 64);
         try (BytePointer w = new BytePointer(n); BytePointer out = new BytePointer(n); FloatPointer x = new FloatPointer(64);
              FloatPointer y = new FloatPointer(16); FloatPointer small = new FloatPointer(8)) {

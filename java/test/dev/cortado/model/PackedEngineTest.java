@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The engine with its Q4_0 / Q4_K weights repacked at load ({@link Linear#pack}) against the same
+ * The engine with its Q4_0 / Q4_K / Q8_0 weights repacked at load ({@link Linear#pack}) against the same
  * model unpacked: every weight packed (the output and the layers' seven), and the logits of a prompt
  * (prefill) and of decoded tokens (the fused products) agree within 1e-2 of their scale. The products
  * are the same int8 sums in another float order (1e-5 apart, PackedWeightsKernelsTest), but each
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PackedEngineTest {
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q4_K", "Q8_0"})
     void packedMatchesUnpacked(TensorType type) {
         ModelFile m = model(type);
         int V = m.config().vocabSize();
