@@ -1,5 +1,5 @@
 // Quantized weights repacked for the engine ("x8" layouts): one AVX2 vector holds 8 rows. Compiled
-// once per ISA (see Makefile). Three layouts: Q4_0 -> q4_0x8, Q4_K -> q4_kx8, Q8_0 -> q8_0x8.
+// once per ISA (see Makefile). Layouts: Q4_0 -> q4_0x8, Q4_K -> q4_kx8, Q8_0 -> q8_0x8, Q5_0 -> q5_0x8.
 //
 // Why: decoding one token is one pass over every weight, and on two cores the row-by-row int8 dots of
 // matmul.cpp (dot_q4_0: ~12 instructions per row and block of 32, a horizontal sum per row; dot_q4_k
@@ -28,6 +28,10 @@
 //
 // q8_0x8, C a multiple of 32: group g is C / 32 units of 272 bytes: the 8 rows' fp16 d, then 8 vectors
 // of 32 bytes, vector j holding at bytes 4r .. 4r+3 row r's int8 weights 4j .. 4j+3. Same size as Q8_0.
+//
+// q5_0x8, C a multiple of 32: group g is C / 32 units of 176 bytes: the 8 rows' fp16 d; 8 x 4 bytes of
+// fifth bits, row r's at 16 + 4r, permuted so that bit s of byte k belongs to the weight that step s
+// puts in byte k; then the nibbles as in q4_0x8 (weight = d * ((nibble | fifth << 4) - 16)). Same size.
 //
 // All: the groups follow each other, so one thread's rows are one sequential stream.
 #include <stdint.h>
@@ -94,6 +98,10 @@ struct XRows {
 struct NibbleLevels {
     static constexpr bool SIGNED = false, SC16 = false, CORR = true;
     static constexpr int LEVEL_MAX = 15;
+};
+struct Nibble5Levels {
+    static constexpr bool SIGNED = false, SC16 = false, CORR = true;
+    static constexpr int LEVEL_MAX = 31;
 };
 struct SignedLevels {
     static constexpr bool SIGNED = true, SC16 = false, CORR = false;
@@ -410,6 +418,134 @@ struct Q8_0x8 {
 #endif
 };
 
+// ---- q5_0x8 -------------------------------------------------------------------------------------
+struct Q5_0x8 {
+    static constexpr int64_t UNIT = 32, UNIT_BYTES = 176;
+#if defined(__AVX2__)
+    using Levels = Nibble5Levels;
+#endif
+
+    // Row r's fifth bits, permuted so that bit s of byte k is the fifth bit of the weight that step s
+    // puts in byte k (4s + k for s < 4, the low nibbles; 16 + 4(s - 4) + k for s >= 4, the high ones).
+    static uint32_t fifth_word(uint32_t qh) {
+        uint32_t out = 0;
+        for (int s = 0; s < 8; s++)
+            for (int k = 0; k < 4; k++) {
+                const int w = s < 4 ? 4 * s + k : 16 + 4 * (s - 4) + k;
+                out |= ((qh >> w) & 1u) << (8 * k + s);
+            }
+        return out;
+    }
+
+    static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
+        for (int64_t b = 0; b < nu; b++) {
+            uint8_t *o = dst + (g * nu + b) * UNIT_BYTES;
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *blk = src + ((8 * g + r) * nu + b) * 22;
+                memcpy(o + 2 * r, blk, 2);
+                uint32_t qh;
+                memcpy(&qh, blk + 2, 4);
+                const uint32_t f = fifth_word(qh);
+                memcpy(o + 16 + 4 * r, &f, 4);
+                for (int j = 0; j < 4; j++) memcpy(o + 48 + 32 * j + 4 * r, blk + 6 + 4 * j, 4);
+            }
+        }
+    }
+
+#if defined(__AVX2__)
+    // Step s's levels (0..31) of the 8 rows: the nibbles, or'ed with bit 4 from the permuted fifth
+    // bits moved to bit 4 of each byte (16-bit shifts of at most 4 never carry a byte's bit 4 over).
+    template <int S>
+    static inline __m256i levels(__m256i nib, __m256i fifth) {
+        const __m256i t = S <= 4 ? _mm256_slli_epi16(fifth, 4 - S) : _mm256_srli_epi16(fifth, S - 4);
+        return _mm256_or_si256(nib, _mm256_and_si256(t, _mm256_set1_epi8(0x10)));
+    }
+
+    // As Q4_0x8::dot with levels up to 31: four steps fill int16 (4 x 2 x 31 x 127 < 32768), so the low
+    // and high nibble steps stay two chains, each widened once.
+    template <int M>
+    static void dot(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, float *out) {
+        const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+        const __m256 sixteen = _mm256_set1_ps(16.0f);
+        __m256 acc[M];
+        CORTADO_UNROLL for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_ps();
+        for (int64_t b = 0; b < nu; b++) {
+            const uint8_t *blk = gp + UNIT_BYTES * b;
+            prefetch_lines(blk, UNIT_BYTES);
+            const __m256i f = _mm256_loadu_si256((const __m256i *)(blk + 16));
+            __m256i lo[4], hi[4];
+            const __m256i v0 = _mm256_loadu_si256((const __m256i *)(blk + 48)), v1 = _mm256_loadu_si256((const __m256i *)(blk + 80));
+            const __m256i v2 = _mm256_loadu_si256((const __m256i *)(blk + 112)), v3 = _mm256_loadu_si256((const __m256i *)(blk + 144));
+            lo[0] = levels<0>(_mm256_and_si256(v0, m4), f), hi[0] = levels<4>(_mm256_and_si256(_mm256_srli_epi16(v0, 4), m4), f);
+            lo[1] = levels<1>(_mm256_and_si256(v1, m4), f), hi[1] = levels<5>(_mm256_and_si256(_mm256_srli_epi16(v1, 4), m4), f);
+            lo[2] = levels<2>(_mm256_and_si256(v2, m4), f), hi[2] = levels<6>(_mm256_and_si256(_mm256_srli_epi16(v2, 4), m4), f);
+            lo[3] = levels<3>(_mm256_and_si256(v3, m4), f), hi[3] = levels<7>(_mm256_and_si256(_mm256_srli_epi16(v3, 4), m4), f);
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk));
+            CORTADO_UNROLL for (int i = 0; i < M; i++) {
+                const int64_t t = t0 + i;
+                const int32_t *x4 = x.x4(t, b);
+                __m256i a = _mm256_maddubs_epi16(lo[0], _mm256_set1_epi32(x4[0]));
+                __m256i c = _mm256_maddubs_epi16(hi[0], _mm256_set1_epi32(x4[4]));
+                CORTADO_UNROLL for (int j = 1; j < 4; j++) {
+                    a = _mm256_add_epi16(a, _mm256_maddubs_epi16(lo[j], _mm256_set1_epi32(x4[j])));
+                    c = _mm256_add_epi16(c, _mm256_maddubs_epi16(hi[j], _mm256_set1_epi32(x4[4 + j])));
+                }
+                const __m256 sum = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_madd_epi16(a, ones), _mm256_madd_epi16(c, ones)));
+                // d_w * (d_x * sum(level * q) - 16 * d_x * sum(q))
+                const __m256 v = _mm256_fnmadd_ps(sixteen, _mm256_broadcast_ss(x.s + t * x.nb + b),
+                                                  _mm256_mul_ps(sum, _mm256_broadcast_ss(x.d + t * x.nb + b)));
+                acc[i] = _mm256_fmadd_ps(dw, v, acc[i]);
+            }
+        }
+        CORTADO_UNROLL for (int i = 0; i < M; i++) _mm256_storeu_ps(out + 8 * i, acc[i]);
+    }
+
+    // units -> g's layout: step j's levels from the low nibbles, step j + 4's from the high; c = -16 d.
+    static void unpack(const uint8_t *gp, int64_t u0, int64_t nu, const Q8Group &g) {
+        const __m256i m4 = _mm256_set1_epi8(0x0F);
+        const __m256 minus16 = _mm256_set1_ps(-16.0f);
+        for (int64_t i = 0; i < nu; i++) {
+            const uint8_t *blk = gp + UNIT_BYTES * (u0 + i);
+            const __m256i f = _mm256_loadu_si256((const __m256i *)(blk + 16));
+            __m256i *q = (__m256i *)(g.q + 256 * i);
+            const __m256i v0 = _mm256_loadu_si256((const __m256i *)(blk + 48)), v1 = _mm256_loadu_si256((const __m256i *)(blk + 80));
+            const __m256i v2 = _mm256_loadu_si256((const __m256i *)(blk + 112)), v3 = _mm256_loadu_si256((const __m256i *)(blk + 144));
+            _mm256_store_si256(q + 0, levels<0>(_mm256_and_si256(v0, m4), f));
+            _mm256_store_si256(q + 1, levels<1>(_mm256_and_si256(v1, m4), f));
+            _mm256_store_si256(q + 2, levels<2>(_mm256_and_si256(v2, m4), f));
+            _mm256_store_si256(q + 3, levels<3>(_mm256_and_si256(v3, m4), f));
+            _mm256_store_si256(q + 4, levels<4>(_mm256_and_si256(_mm256_srli_epi16(v0, 4), m4), f));
+            _mm256_store_si256(q + 5, levels<5>(_mm256_and_si256(_mm256_srli_epi16(v1, 4), m4), f));
+            _mm256_store_si256(q + 6, levels<6>(_mm256_and_si256(_mm256_srli_epi16(v2, 4), m4), f));
+            _mm256_store_si256(q + 7, levels<7>(_mm256_and_si256(_mm256_srli_epi16(v3, 4), m4), f));
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)blk));
+            _mm256_store_ps(g.d + 8 * i, dw);
+            _mm256_store_ps(g.c + 8 * i, _mm256_mul_ps(dw, minus16));
+        }
+    }
+#else
+    static void dot_ref(const uint8_t *gp, int64_t nu, const float *xt, float *out) {
+        float acc[8] = {0};
+        for (int64_t b = 0; b < nu; b++) {
+            const uint8_t *blk = gp + UNIT_BYTES * b;
+            const float *xb = xt + 32 * b;
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *f = blk + 16 + 4 * r;
+                float s = 0.0f;
+                for (int j = 0; j < 4; j++)
+                    for (int k = 0; k < 4; k++) {
+                        const uint8_t q = blk[48 + 32 * j + 4 * r + k];
+                        const int l0 = (q & 0x0F) | (((f[k] >> j) & 1) << 4), l1 = (q >> 4) | (((f[k] >> (j + 4)) & 1) << 4);
+                        s += (float)(l0 - 16) * xb[4 * j + k] + (float)(l1 - 16) * xb[16 + 4 * j + k];
+                    }
+                acc[r] += load_half(blk + 2 * r) * s;
+            }
+        }
+        memcpy(out, acc, sizeof acc);
+    }
+#endif
+};
+
 // out (n, 8) for rows [t0, t0 + n) of x against group gp (nu units).
 template <class L>
 void group_rows(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, int64_t n, float *out) {
@@ -573,5 +709,6 @@ void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1,
 CORTADO_X8(q4_0x8, Q4_0x8)
 CORTADO_X8(q4_kx8, Q4_Kx8)
 CORTADO_X8(q8_0x8, Q8_0x8)
+CORTADO_X8(q5_0x8, Q5_0x8)
 
 }  // namespace CORTADO_NS

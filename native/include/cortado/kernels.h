@@ -172,14 +172,19 @@ void repack_q4_kx8(const void *w, void *out, int64_t C, int64_t OC, int threads)
 // q8_0x8: a Q8_0 matrix, OC a multiple of 8: group g is C/32 units of 272 bytes (8 fp16 d, then 8 x 32
 // bytes whose bytes 4r..4r+3 of vector j are row r's weights 4j..4j+3). Same size as Q8_0.
 void repack_q8_0x8(const void *w, void *out, int64_t C, int64_t OC, int threads);
+// q5_0x8: a Q5_0 matrix, OC a multiple of 8: group g is C/32 units of 176 bytes (8 fp16 d, 8 x 4 bytes of
+// fifth bits permuted per step, then the nibbles as q4_0x8). Same size as Q5_0.
+void repack_q5_0x8(const void *w, void *out, int64_t C, int64_t OC, int threads);
 // y (T, OC) = x (T, C) . W^T with W packed (x quantized to 8 bits per block on AVX2, as matmul_forward_q4_0).
 void matmul_forward_q4_0x8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_forward_q4_kx8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_forward_q8_0x8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_q5_0x8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 // matmul_forward_fused_<type> for packed weights (any T; oc_i multiples of 8).
 void matmul_forward_fused_q4_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_q4_kx8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_q8_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
+void matmul_forward_fused_q5_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 
 // ---- training: backward twins, loss, optimizer (matmul.cpp, norm.cpp, rope.cpp, attention.cpp,
 // activation.cpp, loss.cpp, optim.cpp) ---------------------------------------------------------

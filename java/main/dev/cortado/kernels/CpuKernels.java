@@ -124,6 +124,9 @@ public final class CpuKernels {
     public static native void repack_q8_0x8(@Cast("const void*") Pointer w, @Cast("void*") Pointer out, long C, long OC, int threads);
     public static native void matmul_forward_q8_0x8(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
     public static native void matmul_forward_fused_q8_0x8(@Cast("const void*") Pointer w0, @Cast("const void*") Pointer w1, @Cast("const void*") Pointer w2, FloatPointer y0, FloatPointer y1, FloatPointer y2, long oc0, long oc1, long oc2, FloatPointer x, long T, long C, int mode, int threads);
+    public static native void repack_q5_0x8(@Cast("const void*") Pointer w, @Cast("void*") Pointer out, long C, long OC, int threads);
+    public static native void matmul_forward_q5_0x8(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_forward_fused_q5_0x8(@Cast("const void*") Pointer w0, @Cast("const void*") Pointer w1, @Cast("const void*") Pointer w2, FloatPointer y0, FloatPointer y1, FloatPointer y2, long oc0, long oc1, long oc2, FloatPointer x, long T, long C, int mode, int threads);
 
     // ---- training (backward twins, loss, optimizer) ----
     public static native void matmul_backward_w_f32(FloatPointer dw, FloatPointer dy, FloatPointer x, long T, long C, long OC, int threads);

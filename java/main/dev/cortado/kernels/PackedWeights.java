@@ -21,7 +21,9 @@ public final class PackedWeights {
         /** Q4_K, 1184 / 1152 of its size (the 6-bit scales and mins as bytes). */
         Q4_KX8(TensorType.Q4_K, 256, 1184),
         /** Q8_0, same size. */
-        Q8_0X8(TensorType.Q8_0, 32, 272);
+        Q8_0X8(TensorType.Q8_0, 32, 272),
+        /** Q5_0, same size. */
+        Q5_0X8(TensorType.Q5_0, 32, 176);
 
         private final TensorType source;
         private final int unit;       // columns per unit
@@ -73,6 +75,7 @@ public final class PackedWeights {
             case Q4_0X8 -> CpuKernels.repack_q4_0x8(w, out, C, OC, Kernels.threads());
             case Q4_KX8 -> CpuKernels.repack_q4_kx8(w, out, C, OC, Kernels.threads());
             case Q8_0X8 -> CpuKernels.repack_q8_0x8(w, out, C, OC, Kernels.threads());
+            case Q5_0X8 -> CpuKernels.repack_q5_0x8(w, out, C, OC, Kernels.threads());
         }
     }
 
@@ -88,6 +91,7 @@ public final class PackedWeights {
             case Q4_0X8 -> CpuKernels.matmul_forward_q4_0x8(w, x, y, T, C, OC, threads);
             case Q4_KX8 -> CpuKernels.matmul_forward_q4_kx8(w, x, y, T, C, OC, threads);
             case Q8_0X8 -> CpuKernels.matmul_forward_q8_0x8(w, x, y, T, C, OC, threads);
+            case Q5_0X8 -> CpuKernels.matmul_forward_q5_0x8(w, x, y, T, C, OC, threads);
         }
     }
 
@@ -106,6 +110,7 @@ public final class PackedWeights {
             case Q4_0X8 -> CpuKernels.matmul_forward_fused_q4_0x8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
             case Q4_KX8 -> CpuKernels.matmul_forward_fused_q4_kx8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
             case Q8_0X8 -> CpuKernels.matmul_forward_fused_q8_0x8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
+            case Q5_0X8 -> CpuKernels.matmul_forward_fused_q5_0x8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
         }
     }
 }

@@ -79,6 +79,7 @@ class PackedWeightsKernelsTest {
                 case Q4_0X8 -> repackQ4_0(plain, C, OC);
                 case Q4_KX8 -> repackQ4_K(plain, C, OC);
                 case Q8_0X8 -> repackQ8_0(plain, C, OC);
+                case Q5_0X8 -> repackQ5_0(plain, C, OC);
             };
             assertArrayEquals(want, got, what + " layout");
 
@@ -162,6 +163,30 @@ class PackedWeightsKernelsTest {
         return out;
     }
 
+    /** The q5_0x8 layout, written from its description in matmul_x8.cpp. */
+    static byte[] repackQ5_0(byte[] w, int C, int OC) {
+        int nb = C / 32;
+        byte[] out = new byte[w.length];
+        for (int g = 0; g < OC / 8; g++)
+            for (int b = 0; b < nb; b++) {
+                int o = (g * nb + b) * 176;
+                for (int r = 0; r < 8; r++) {
+                    int blk = ((8 * g + r) * nb + b) * 22;
+                    out[o + 2 * r] = w[blk];
+                    out[o + 2 * r + 1] = w[blk + 1];
+                    long qh = (w[blk + 2] & 0xFFL) | (w[blk + 3] & 0xFFL) << 8 | (w[blk + 4] & 0xFFL) << 16 | (w[blk + 5] & 0xFFL) << 24;
+                    for (int s = 0; s < 8; s++)
+                        for (int k = 0; k < 4; k++) {
+                            int weight = s < 4 ? 4 * s + k : 16 + 4 * (s - 4) + k;
+                            if ((qh >> weight & 1) != 0) out[o + 16 + 4 * r + k] |= (byte) (1 << s);
+                        }
+                    for (int j = 0; j < 4; j++)
+                        for (int k = 0; k < 4; k++) out[o + 48 + 32 * j + 4 * r + k] = w[blk + 6 + 4 * j + k];
+                }
+            }
+        return out;
+    }
+
     /** The q4_kx8 layout, written from its description in matmul_x8.cpp (and Q4_K's 6-bit scale packing). */
     static byte[] repackQ4_K(byte[] w, int C, int OC) {
         int nu = C / 256;
@@ -210,7 +235,7 @@ class PackedWeightsKernelsTest {
         assertFalse(L.canPack(48, 16));
         assertFalse(PackedWeights.Layout.Q4_KX8.canPack(128, 16));
         assertEquals(PackedWeights.Layout.Q4_KX8, PackedWeights.Layout.of(TensorType.Q4_K));
-        assertEquals(null, PackedWeights.Layout.of(TensorType.Q5_0));
+        assertEquals(null, PackedWeights.Layout.of(TensorType.Q6_K));
         long n = Q.byteSize(16, 64);
         try (BytePointer w = new BytePointer(n); BytePointer out = new BytePointer(n); FloatPointer x = new FloatPointer(64);
              FloatPointer y = new FloatPointer(16); FloatPointer small = new FloatPointer(8)) {

@@ -3,7 +3,6 @@ package dev.cortado.model;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -14,18 +13,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The engine with its Q4_0 / Q4_K / Q8_0 weights repacked at load ({@link Linear#pack}) against the same
- * model unpacked: every weight packed (the output and the layers' seven), and the logits of a prompt
- * (prefill) and of decoded tokens (the fused products) agree within 1e-2 of their scale. The products
- * are the same int8 sums in another float order (1e-5 apart, PackedWeightsKernelsTest), but each
- * layer rounds its input to int8 again, and a last-bit difference can move one element across a
- * rounding boundary (up to d / 2, the bound of MatmulKernelsTest): measured 9e-4 after 26 positions.
- * Greedy decoding picks the same tokens.
+ * The engine with its Q4_0 / Q4_K / Q8_0 / Q5_0 weights repacked at load ({@link Linear#pack})
+ * against the same model unpacked, on a prompt (prefill) and 12 decoded tokens (the fused products):
+ * every weight packed (the output and the layers' seven), and greedy decoding picks the same tokens.
+ * Portable build (float products summed in another order): the logits agree within 1e-3 of their
+ * scale (measured up to 1.1e-4: two layers amplify last-bit differences). AVX2: within 5e-2. There the products are the same int8 sums as unpacked (1e-5 apart,
+ * PackedWeightsKernelsTest), but every product rounds its input to int8 again, and a last-bit
+ * difference can move one element of x across a rounding boundary; measured on this random model:
+ * ~3e-7 at most positions, isolated steps of up to 1.7e-2 (a flip in a K/V row persists through the
+ * cache), the same kind of difference llama.cpp's int8 products show between its own code paths.
  */
 class PackedEngineTest {
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        java.util.stream.Stream.Builder<org.junit.jupiter.params.provider.Arguments> b = java.util.stream.Stream.builder();
+        for (String isa : new String[]{"avx2", "generic"})
+            for (TensorType t : new TensorType[]{TensorType.Q4_0, TensorType.Q4_K, TensorType.Q8_0, TensorType.Q5_0})
+                b.add(org.junit.jupiter.params.provider.Arguments.of(isa, t));
+        return b.build();
+    }
+
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q4_0", "Q4_K", "Q8_0"})
-    void packedMatchesUnpacked(TensorType type) {
+    @org.junit.jupiter.params.provider.MethodSource("cases")
+    void packedMatchesUnpacked(String isa, TensorType type) {
+        String before = dev.cortado.kernels.Kernels.isa();
+        try {
+            if (!dev.cortado.kernels.Kernels.setIsa(isa).equals(isa)) return;  // no AVX2: the generic run covers it
+            check(type, isa.equals("generic") ? 1e-3 : 5e-2);
+        } finally {
+            dev.cortado.kernels.Kernels.setIsa(before);
+        }
+    }
+
+    private static void check(TensorType type, double bound) {
         ModelFile m = model(type);
         int V = m.config().vocabSize();
         int[] prompt = new int[20];
@@ -35,25 +54,27 @@ class PackedEngineTest {
             assertEquals(1 + 7 * 2, packed.packedWeights(), "the output and every layer weight packed");
             assertEquals(0, plain.packedWeights());
             float[] a = packed.forward(prompt, 0).clone(), b = plain.forward(prompt, 0);
-            close(a, b, type + " prompt");
+            java.util.List<Double> errs = new java.util.ArrayList<>(List.of(error(a, b)));
             int next = argmax(b);
             for (int pos = prompt.length; pos < prompt.length + 12; pos++) {
                 a = packed.forward(new int[]{next}, pos).clone();
                 b = plain.forward(new int[]{next}, pos);
-                close(a, b, type + " position " + pos);
+                errs.add(error(a, b));
                 assertEquals(argmax(b), argmax(a), type + " greedy token at " + pos);
                 next = argmax(b);
             }
+            assertTrue(errs.stream().allMatch(e -> e < bound), type + " " + dev.cortado.kernels.Kernels.isa() + ": packed vs plain errors " + errs);
         }
     }
 
-    private static void close(float[] a, float[] b, String what) {
+    /** max |a - b| / max |b| */
+    private static double error(float[] a, float[] b) {
         double err = 0, mag = 1e-30;
         for (int i = 0; i < a.length; i++) {
             err = Math.max(err, Math.abs(a[i] - b[i]));
             mag = Math.max(mag, Math.abs(b[i]));
         }
-        assertTrue(err / mag < 1e-2, what + ": packed vs plain error " + err / mag);
+        return err / mag;
     }
 
     private static int argmax(float[] v) {
