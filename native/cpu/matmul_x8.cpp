@@ -121,6 +121,20 @@ struct XRows {
 };
 #endif
 
+// The 32-column layouts' repack: unit b of group g gets, from each row r's block b (BLOCK bytes,
+// its fp16 d first), d at 2r and STEPS runs of 4 quant bytes (from QS in the block) at AT + 32j + 4r.
+template <int BLOCK, int QS, int STEPS, int AT, int UNIT_BYTES>
+void repack_steps(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
+    for (int64_t b = 0; b < nu; b++) {
+        uint8_t *o = dst + (g * nu + b) * UNIT_BYTES;
+        for (int r = 0; r < 8; r++) {
+            const uint8_t *blk = src + ((8 * g + r) * nu + b) * BLOCK;
+            memcpy(o + 2 * r, blk, 2);
+            for (int j = 0; j < STEPS; j++) memcpy(o + AT + 32 * j + 4 * r, blk + QS + 4 * j, 4);
+        }
+    }
+}
+
 // ---- q4_0x8 -------------------------------------------------------------------------------------
 struct Q4_0x8 {
     static constexpr int64_t UNIT = 32, UNIT_BYTES = 144;
@@ -129,14 +143,7 @@ struct Q4_0x8 {
 #endif
 
     static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
-        for (int64_t b = 0; b < nu; b++) {
-            uint8_t *o = dst + (g * nu + b) * UNIT_BYTES;
-            for (int r = 0; r < 8; r++) {
-                const uint8_t *blk = src + ((8 * g + r) * nu + b) * 18;
-                memcpy(o + 2 * r, blk, 2);
-                for (int j = 0; j < 4; j++) memcpy(o + 16 + 32 * j + 4 * r, blk + 2 + 4 * j, 4);
-            }
-        }
+        repack_steps<18, 2, 4, 16, UNIT_BYTES>(src, dst, g, nu);
     }
 
 #if defined(__AVX2__)
@@ -350,14 +357,7 @@ struct Q8_0x8 {
 #endif
 
     static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
-        for (int64_t b = 0; b < nu; b++) {
-            uint8_t *o = dst + (g * nu + b) * UNIT_BYTES;
-            for (int r = 0; r < 8; r++) {
-                const uint8_t *blk = src + ((8 * g + r) * nu + b) * 34;
-                memcpy(o + 2 * r, blk, 2);
-                for (int j = 0; j < 8; j++) memcpy(o + 16 + 32 * j + 4 * r, blk + 2 + 4 * j, 4);
-            }
-        }
+        repack_steps<34, 2, 8, 16, UNIT_BYTES>(src, dst, g, nu);
     }
 
 #if defined(__AVX2__)
@@ -438,18 +438,14 @@ struct Q5_0x8 {
     }
 
     static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
-        for (int64_t b = 0; b < nu; b++) {
-            uint8_t *o = dst + (g * nu + b) * UNIT_BYTES;
+        repack_steps<22, 6, 4, 48, UNIT_BYTES>(src, dst, g, nu);
+        for (int64_t b = 0; b < nu; b++)  // the fifth bits, permuted
             for (int r = 0; r < 8; r++) {
-                const uint8_t *blk = src + ((8 * g + r) * nu + b) * 22;
-                memcpy(o + 2 * r, blk, 2);
                 uint32_t qh;
-                memcpy(&qh, blk + 2, 4);
+                memcpy(&qh, src + ((8 * g + r) * nu + b) * 22 + 2, 4);
                 const uint32_t f = fifth_word(qh);
-                memcpy(o + 16 + 4 * r, &f, 4);
-                for (int j = 0; j < 4; j++) memcpy(o + 48 + 32 * j + 4 * r, blk + 6 + 4 * j, 4);
+                memcpy(dst + (g * nu + b) * UNIT_BYTES + 16 + 4 * r, &f, 4);
             }
-        }
     }
 
 #if defined(__AVX2__)
