@@ -68,7 +68,12 @@ public final class Linear {
     boolean pack() {
         PackedWeights.Layout layout = PackedWeights.Layout.of(type);
         if (packed != null || layout == null || !layout.canPack(inFeatures, outFeatures)) return false;
-        BytePointer out = new BytePointer(layout.byteSize(outFeatures, inFeatures));
+        BytePointer out;
+        try {
+            out = new BytePointer(layout.byteSize(outFeatures, inFeatures));
+        } catch (OutOfMemoryError e) {  // no room for the copy: keep multiplying the stored layout
+            return false;
+        }
         PackedWeights.repack(layout, w, w.capacity(), out, out.capacity(), inFeatures, outFeatures);
         NativeTensor.release(w);
         w = out;
