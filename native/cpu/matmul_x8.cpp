@@ -638,23 +638,21 @@ void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1,
     const XRows xr(x, T, C, threads);
 #if defined(__AVX2__)
     if (T > 3) {  // each product alone, then the residual add or SwiGLU as add_f32 / swiglu_forward_f32
-        float *p = mode == FUSED_STORE ? nullptr : (float *)malloc((size_t)(T * oc[0]) * sizeof(float));
-        if (mode != FUSED_STORE && !p) abort();  // as large as y0, which the caller holds
+        int64_t most = 0;  // scratch for the widest product (ADD) or the up product (SWIGLU)
+        for (int m = 0; m < 3; m++) most = std::max(most, oc[m]);
+        float *p = mode == FUSED_STORE ? nullptr : (float *)malloc((size_t)(T * most) * sizeof(float));
+        if (mode != FUSED_STORE && !p) abort();  // as large as an output the caller holds
         if (mode == FUSED_SWIGLU) {
             prefill<L>(w[0], y[0], oc[0], xr, T, C, threads);
             prefill<L>(w[1], p, oc[0], xr, T, C, threads);
             cortado_simd::silu_mul_span(y[0], y[0], p, T * oc[0]);
-        } else if (mode == FUSED_ADD) {
+        } else {
             for (int m = 0; m < 3; m++) {
                 if (oc[m] == 0) continue;
-                if (T * oc[m] > T * oc[0]) p = (float *)realloc(p, (size_t)(T * oc[m]) * sizeof(float));
-                if (!p) abort();
-                prefill<L>(w[m], p, oc[m], xr, T, C, threads);
-                for (int64_t i = 0; i < T * oc[m]; i++) y[m][i] = y[m][i] + p[i];
+                prefill<L>(w[m], mode == FUSED_ADD ? p : y[m], oc[m], xr, T, C, threads);
+                if (mode == FUSED_ADD)
+                    for (int64_t i = 0; i < T * oc[m]; i++) y[m][i] = y[m][i] + p[i];
             }
-        } else {
-            for (int m = 0; m < 3; m++)
-                if (oc[m] > 0) prefill<L>(w[m], y[m], oc[m], xr, T, C, threads);
         }
         free(p);
         return;

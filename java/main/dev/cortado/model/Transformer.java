@@ -36,7 +36,12 @@ public final class Transformer implements AutoCloseable {
 
     private record Layer(FloatPointer attnNorm, Linear wq, Linear wk, Linear wv, Linear wo,
                          FloatPointer bq, FloatPointer bk, FloatPointer bv,
-                         FloatPointer ffnNorm, Linear gate, Linear up, Linear down) {}
+                         FloatPointer ffnNorm, Linear gate, Linear up, Linear down) {
+        /** The layer's seven weight products. */
+        java.util.List<Linear> products() {
+            return java.util.List.of(wq, wk, wv, wo, gate, up, down);
+        }
+    }
 
     private final KvCache cache;
     private final KvCacheType kvType;
@@ -66,7 +71,7 @@ public final class Transformer implements AutoCloseable {
         this(file, contextLength, batch, kvType, REPACK);
     }
 
-    /** {@code repack}: whether Q4_0 / Q4_K weights are repacked at load (see {@link Linear#pack}). */
+    /** {@code repack}: whether Q4_0 / Q4_K / Q8_0 / Q5_0 weights are repacked at load (see {@link Linear#pack}). */
     Transformer(ModelFile file, int contextLength, int batch, KvCacheType kvType, boolean repack) {
         if (kvType == null) throw new IllegalArgumentException("null KV cache type");
         this.kvType = kvType;
@@ -145,7 +150,7 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Whether Q4_0 / Q4_K weights are repacked at load into their x8 layouts (see {@link Linear#pack});
+     * Whether Q4_0 / Q4_K / Q8_0 / Q5_0 weights are repacked at load into their x8 layouts (see {@link Linear#pack});
      * on unless the system property {@code cortado.repack} is {@code false} (to compare the two paths).
      */
     static final boolean REPACK = !"false".equals(System.getProperty("cortado.repack"));
@@ -162,7 +167,7 @@ public final class Transformer implements AutoCloseable {
     private java.util.List<Linear> linears() {
         java.util.List<Linear> all = new java.util.ArrayList<>();
         all.add(output);
-        for (Layer w : layers) all.addAll(java.util.List.of(w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()));
+        for (Layer w : layers) all.addAll(w.products());
         return all;
     }
 
@@ -170,7 +175,7 @@ public final class Transformer implements AutoCloseable {
     private java.util.Map<String, Linear> loraTargets() {
         java.util.Map<String, Linear> m = new java.util.LinkedHashMap<>();
         for (Layer w : layers) {
-            for (Linear l : new Linear[]{w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()}) m.put(l.name(), l);
+            for (Linear l : w.products()) m.put(l.name(), l);
         }
         if (!config.tiedEmbeddings()) m.put(output.name(), output);
         return m;
