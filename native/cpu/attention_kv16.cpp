@@ -15,6 +15,7 @@
 #include "isa.h"
 #include "simd.h"
 #include "attention_tile.h"
+#include "team.h"
 
 namespace CORTADO_NS {
 
@@ -84,55 +85,86 @@ void kv_rope_f16(uint16_t *kc, const int32_t *pos, int64_t start, int64_t count,
     }
 }
 
+void kv_store_head_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *v, int64_t g, int64_t pos, int64_t D,
+                       int64_t ctx) {
+    f2h(k, kc + (g * ctx + pos) * D, D);
+    f2h(v, vc + (g * ctx + pos) * D, D);
+}
+
 // Decode: T <= DECODE_MAX_T tokens. Work items are (KV head g, chunk c of CH keys); an item converts
 // its chunk's K and V to f32 once and runs every row (token, query head of group g) over it, leaving
 // per row a running max, sum and unnormalised output. After the barrier each row merges its chunks'
 // partials in chunk order. The chunking depends on pos and T only, so any thread count gives the
 // same bits; every K/V byte is read once per step, and no KV head is split by query head.
-static void decode_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T, int64_t pos,
-                         int64_t H, int64_t KVH, int64_t D, int64_t ctx, float sc, int threads) {
+// Shared scratch: pacc (items, rows, D), pmx, psum (items, rows); kf, vf: this thread's CH x D floats.
+static void decode_f16kv_team(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T,
+                              int64_t pos, int64_t H, int64_t KVH, int64_t D, int64_t ctx, float sc, float *pacc,
+                              float *pmx, float *psum, float *kf, float *vf) {
     const int64_t group = H / KVH, rows = T * group;
     const int64_t n = pos + T;  // keys the last token sees
     const int64_t chunks = (n + CH - 1) / CH, items = KVH * chunks;
-    std::unique_ptr<float[]> pacc(new float[(size_t)(items * rows * D)]);
-    std::unique_ptr<float[]> pmx(new float[(size_t)(items * rows)]), psum(new float[(size_t)(items * rows)]);
-#pragma omp parallel num_threads(threads_for(H * n * D, 1 << 14, threads))
-    {
-        std::unique_ptr<float[]> kf(new float[(size_t)(CH * D)]), vf(new float[(size_t)(CH * D)]);
-        float s[CH], s2[CH];
+    float s[CH], s2[CH];
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t it = 0; it < items; it++) {
-            const int64_t g = it % KVH, j0 = (it / KVH) * CH;
-            const int64_t nk = j0 + CH < n ? CH : n - j0;
-            h2f_stream(kc + (g * ctx + j0) * D, kf.get(), nk * D);
-            h2f_stream(vc + (g * ctx + j0) * D, vf.get(), nk * D);
-            float *acc = pacc.get() + it * rows * D, *mx = pmx.get() + it * rows, *sum = psum.get() + it * rows;
-            for (int64_t r = 0; r < rows; r++) mx[r] = -INFINITY, sum[r] = 0.0f;
-            memset(acc, 0, (size_t)(rows * D) * sizeof(float));
-            tile_rows(q, H, D, sc, pos, 0, g, group, rows, kf.get(), vf.get(), D, j0, nk, acc, mx, sum, s, s2);
-        }
-        // (the implicit barrier of the omp for: every partial is written)
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < T * H; i++) {
-            const int64_t t = i / H, h = i % H, g = h / group, r = t * group + h % group;
-            float m = -INFINITY;
-            for (int64_t c = 0; c < chunks; c++) {
-                const float mc = pmx[(size_t)((c * KVH + g) * rows + r)];
-                m = mc > m ? mc : m;
-            }
-            float *o = out + i * D;
-            memset(o, 0, (size_t)D * sizeof(float));
-            float l = 0.0f;
-            for (int64_t c = 0; c < chunks; c++) {
-                const int64_t at = (c * KVH + g) * rows + r;
-                if (pmx[(size_t)at] == -INFINITY) continue;  // the row sees none of this chunk's keys
-                const float f = expf(pmx[(size_t)at] - m);
-                l += f * psum[(size_t)at];
-                axpy(o, f, pacc.get() + at * D, D);
-            }
-            scale(o, 1.0f / l, D);
-        }
+    for (int64_t it = 0; it < items; it++) {
+        const int64_t g = it % KVH, j0 = (it / KVH) * CH;
+        const int64_t nk = j0 + CH < n ? CH : n - j0;
+        h2f_stream(kc + (g * ctx + j0) * D, kf, nk * D);
+        h2f_stream(vc + (g * ctx + j0) * D, vf, nk * D);
+        float *acc = pacc + it * rows * D, *mx = pmx + it * rows, *sum = psum + it * rows;
+        for (int64_t r = 0; r < rows; r++) mx[r] = -INFINITY, sum[r] = 0.0f;
+        memset(acc, 0, (size_t)(rows * D) * sizeof(float));
+        tile_rows(q, H, D, sc, pos, 0, g, group, rows, kf, vf, D, j0, nk, acc, mx, sum, s, s2);
     }
+    // (the implicit barrier of the omp for: every partial is written)
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < T * H; i++) {
+        const int64_t t = i / H, h = i % H, g = h / group, r = t * group + h % group;
+        float m = -INFINITY;
+        for (int64_t c = 0; c < chunks; c++) {
+            const float mc = pmx[(size_t)((c * KVH + g) * rows + r)];
+            m = mc > m ? mc : m;
+        }
+        float *o = out + i * D;
+        memset(o, 0, (size_t)D * sizeof(float));
+        float l = 0.0f;
+        for (int64_t c = 0; c < chunks; c++) {
+            const int64_t at = (c * KVH + g) * rows + r;
+            if (pmx[(size_t)at] == -INFINITY) continue;  // the row sees none of this chunk's keys
+            const float f = expf(pmx[(size_t)at] - m);
+            l += f * psum[(size_t)at];
+            axpy(o, f, pacc + at * D, D);
+        }
+        scale(o, 1.0f / l, D);
+    }
+}
+
+// Floats of shared scratch decode_f16kv_team needs for T tokens at pos: pacc, then pmx, then psum.
+static int64_t decode_scratch(int64_t T, int64_t pos, int64_t H, int64_t KVH, int64_t D) {
+    const int64_t items = KVH * ((pos + T + CH - 1) / CH), rows = T * (H / KVH);
+    return items * rows * (D + 2);
+}
+
+static void decode_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T, int64_t pos,
+                         int64_t H, int64_t KVH, int64_t D, int64_t ctx, float sc, int threads) {
+    const int64_t items = KVH * ((pos + T + CH - 1) / CH), rows = T * (H / KVH);
+    std::unique_ptr<float[]> scratch(new float[(size_t)decode_scratch(T, pos, H, KVH, D)]);
+    float *pacc = scratch.get(), *pmx = pacc + items * rows * D, *psum = pmx + items * rows;
+#pragma omp parallel num_threads(threads_for(H * (pos + T) * D, 1 << 14, threads))
+    {
+        std::unique_ptr<float[]> kf(new float[(size_t)(2 * CH * D)]);
+        decode_f16kv_team(out, q, kc, vc, T, pos, H, KVH, D, ctx, sc, pacc, pmx, psum, kf.get(), kf.get() + CH * D);
+    }
+}
+
+int64_t attention_decode_scratch_f16kv(int64_t pos, int64_t H, int64_t KVH, int64_t D) {
+    return decode_scratch(1, pos, H, KVH, D);
+}
+
+void attention_decode_f16kv_team(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t pos,
+                                 int64_t H, int64_t KVH, int64_t D, int64_t ctx, float *scratch, float *kf, float *vf) {
+    const int64_t items = KVH * ((pos + 1 + CH - 1) / CH), rows = H / KVH;
+    float *pacc = scratch, *pmx = pacc + items * rows * D, *psum = pmx + items * rows;
+    decode_f16kv_team(out, q, kc, vc, 1, pos, H, KVH, D, ctx, 1.0f / sqrtf((float)D), pacc, pmx, psum, kf, vf);
 }
 
 // out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions pos .. pos+T-1 (token t

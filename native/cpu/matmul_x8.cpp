@@ -45,6 +45,7 @@
 #include "isa.h"
 #include "q8_tile.h"
 #include "simd.h"
+#include "team.h"
 #include "xq8.h"
 
 namespace CORTADO_NS {
@@ -76,16 +77,25 @@ struct XRows {
     float *d = nullptr, *s = nullptr, *s8 = nullptr;
     int64_t nb;
     XRows(const float *x, int64_t T, int64_t C, int threads) : nb(C / 32) {
+        allocate(T, C);
+#pragma omp parallel for num_threads(threads_for(T * C, 1 << 16, threads)) schedule(static)
+        for (int64_t t = 0; t < T; t++) quantize(x, t, C);
+    }
+    // One row, quantized by the calling thread alone (inside a parallel region: a private copy).
+    XRows(const float *x, int64_t C) : nb(C / 32) {
+        allocate(1, C);
+        quantize(x, 0, C);
+    }
+    void allocate(int64_t T, int64_t C) {
         q = (int8_t *)aligned_alloc(32, (size_t)(T * C + 32));
         d = (float *)malloc((size_t)(3 * T * nb + 8) * sizeof(float));
         if (!q || !d) abort();  // T x C bytes: the caller already holds 4 x that in x
         s = d + T * nb;
         s8 = s + T * nb;
-#pragma omp parallel for num_threads(threads_for(T * C, 1 << 16, threads)) schedule(static)
-        for (int64_t t = 0; t < T; t++) {
-            quantize_x_q8(x + t * C, C, q + t * C, d + t * nb, s + t * nb);
-            for (int64_t b = 0; b < nb; b++) s8[t * nb + b] = 8.0f * s[t * nb + b];
-        }
+    }
+    void quantize(const float *x, int64_t t, int64_t C) {
+        quantize_x_q8(x + t * C, C, q + t * C, d + t * nb, s + t * nb);
+        for (int64_t b = 0; b < nb; b++) s8[t * nb + b] = 8.0f * s[t * nb + b];
     }
     ~XRows() {
         free(q);
@@ -118,6 +128,7 @@ struct XRows {
     const float *x;
     int64_t C;
     XRows(const float *x, int64_t, int64_t C, int) : x(x), C(C) {}
+    XRows(const float *x, int64_t C) : x(x), C(C) {}
 };
 #endif
 
@@ -620,6 +631,32 @@ void repack(const void *w, void *out, int64_t C, int64_t OC, int threads) {
     for (int64_t g = 0; g < groups; g++) L::repack((const uint8_t *)w, (uint8_t *)out, g, nu);
 }
 
+// The groups of up to three products (groups[m] of product m, total in all; fused's modes) for rows
+// [t0, t0 + n) of x, n <= TT, shared among the threads of the enclosing parallel region (an orphaned
+// omp for, ending in its barrier; outside any region the calling thread does them all).
+template <class L>
+void group_pass(const uint8_t *const w[3], float *const y[3], const int64_t oc[3], const int64_t groups[3], int64_t total,
+                int64_t nu, const XRows &xr, int64_t t0, int64_t n, int mode) {
+    const int64_t gbytes = nu * L::UNIT_BYTES;
+    float a[8 * TT], u[8 * TT];
+#pragma omp for schedule(static)
+    for (int64_t gi = 0; gi < total; gi++) {
+        int m = 0;
+        int64_t g = gi;
+        while (g >= groups[m]) g -= groups[m++];
+        const int64_t ld = oc[m];
+        group_rows<L>(w[m] + g * gbytes, nu, xr, t0, n, a);
+        if (mode == FUSED_SWIGLU) {
+            group_rows<L>(w[1] + g * gbytes, nu, xr, t0, n, u);
+            cortado_simd::silu_mul_span(a, a, u, 8 * n);  // as swiglu_forward_f32 computes each element
+        }
+        for (int64_t i = 0; i < n; i++) {
+            float *yo = y[m] + (t0 + i) * ld + 8 * g;
+            for (int r = 0; r < 8; r++) yo[r] = mode == FUSED_ADD ? yo[r] + a[8 * i + r] : a[8 * i + r];
+        }
+    }
+}
+
 // Up to three products with one x as one parallel region over all their groups (matmul.cpp's fused_q8
 // for these layouts): store, add into y, or SwiGLU of group g of w[0] (gate) and w[1] (up) into y[0].
 template <class L>
@@ -627,7 +664,7 @@ void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1,
            int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads) {
     const uint8_t *w[3] = {(const uint8_t *)w0, (const uint8_t *)w1, (const uint8_t *)w2};
     float *y[3] = {y0, y1, y2};
-    const int64_t oc[3] = {oc0, oc1, oc2}, nu = C / L::UNIT, gbytes = nu * L::UNIT_BYTES;
+    const int64_t oc[3] = {oc0, oc1, oc2}, nu = C / L::UNIT;
     const int nm = mode == FUSED_SWIGLU ? 1 : 3;
     int64_t groups[3] = {0, 0, 0}, total = 0, work = 0;
     for (int m = 0; m < nm; m++) {
@@ -660,31 +697,35 @@ void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1,
 #endif
     const int64_t tt = rows_per_pass(C);
 #pragma omp parallel num_threads(threads_for(work, GRAIN, threads))
-    {
-        float a[8 * TT], u[8 * TT];
-        for (int64_t t0 = 0; t0 < T; t0 += tt) {
-            const int64_t n = std::min(tt, T - t0);
-#pragma omp for schedule(static)
-            for (int64_t gi = 0; gi < total; gi++) {
-                int m = 0;
-                int64_t g = gi;
-                while (g >= groups[m]) g -= groups[m++];
-                const int64_t ld = oc[m];
-                group_rows<L>(w[m] + g * gbytes, nu, xr, t0, n, a);
-                if (mode == FUSED_SWIGLU) {
-                    group_rows<L>(w[1] + g * gbytes, nu, xr, t0, n, u);
-                    cortado_simd::silu_mul_span(a, a, u, 8 * n);  // as swiglu_forward_f32 computes each element
-                }
-                for (int64_t i = 0; i < n; i++) {
-                    float *yo = y[m] + (t0 + i) * ld + 8 * g;
-                    for (int r = 0; r < 8; r++) yo[r] = mode == FUSED_ADD ? yo[r] + a[8 * i + r] : a[8 * i + r];
-                }
-            }
-        }
-    }
+    for (int64_t t0 = 0; t0 < T; t0 += tt) group_pass<L>(w, y, oc, groups, total, nu, xr, t0, std::min(tt, T - t0), mode);
+}
+
+// One token's products (decode_step.cpp), team-shared: each thread quantizes x privately (C values,
+// less than a barrier costs), then the groups are split as fused splits them.
+template <class L>
+void products_team(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0,
+                   int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
+    const uint8_t *w[3] = {(const uint8_t *)w0, (const uint8_t *)w1, (const uint8_t *)w2};
+    float *y[3] = {y0, y1, y2};
+    const int64_t oc[3] = {oc0, oc1, oc2}, nu = C / L::UNIT;
+    const int nm = mode == FUSED_SWIGLU ? 1 : 3;
+    int64_t groups[3] = {0, 0, 0}, total = 0;
+    for (int m = 0; m < nm; m++) total += groups[m] = oc[m] / 8;
+    const XRows xr(x, C);
+    group_pass<L>(w, y, oc, groups, total, nu, xr, 0, 1, mode);
 }
 
 }  // namespace
+
+void x8_products_team(int layout, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2,
+                      int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
+    switch (layout) {
+        case 0: products_team<Q4_0x8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 1: products_team<Q4_Kx8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 2: products_team<Q8_0x8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        default: products_team<Q5_0x8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+    }
+}
 
 #define CORTADO_X8(name, L)                                                                                   \
     void repack_##name(const void *w, void *out, int64_t C, int64_t OC, int threads) {                        \

@@ -5,6 +5,7 @@
 
 #include "common.h"
 #include "isa.h"
+#include "team.h"
 #include "simd.h"
 
 namespace CORTADO_NS {
@@ -14,22 +15,25 @@ using namespace cortado_simd;
 
 // out (T, C) = x (T, C) / sqrt(mean(x^2) + eps) * w (C); rstd (T) receives the row's 1/rms
 // (nullable). out may equal x.
+__attribute__((noinline)) float rmsnorm_row_f32(float *ot, const float *xt, const float *w, int64_t C, float eps) {
+    float ss = dot(xt, xt, C) / (float)C;
+    float s = 1.0f / sqrtf(ss + eps);
+    int64_t i = 0;
+#if defined(__AVX2__)
+    __m256 vs = _mm256_set1_ps(s);
+    for (; i + 8 <= C; i += 8)
+        _mm256_storeu_ps(ot + i, _mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_mul_ps(vs, _mm256_loadu_ps(xt + i))));
+#endif
+    for (; i < C; i++) ot[i] = w[i] * (s * xt[i]);
+    return s;
+}
+
 void rmsnorm_forward_f32(float *out, float *rstd, const float *x, const float *w, int64_t T, int64_t C,
                          float eps, int threads) {
 #pragma omp parallel for num_threads(threads_for(T * C, 1 << 15, threads)) schedule(static)
     for (int64_t t = 0; t < T; t++) {
-        const float *xt = x + t * C;
-        float *ot = out + t * C;
-        float ss = dot(xt, xt, C) / (float)C;
-        float s = 1.0f / sqrtf(ss + eps);
+        float s = rmsnorm_row_f32(out + t * C, x + t * C, w, C, eps);
         if (rstd) rstd[t] = s;
-        int64_t i = 0;
-#if defined(__AVX2__)
-        __m256 vs = _mm256_set1_ps(s);
-        for (; i + 8 <= C; i += 8)
-            _mm256_storeu_ps(ot + i, _mm256_mul_ps(_mm256_loadu_ps(w + i), _mm256_mul_ps(vs, _mm256_loadu_ps(xt + i))));
-#endif
-        for (; i < C; i++) ot[i] = w[i] * (s * xt[i]);
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "isa.h"
+#include "team.h"
 
 namespace CORTADO_NS {
 
@@ -13,36 +14,42 @@ using namespace cortado;
 // rope_freqs; freq_scale = 1/factor for linear scaling). neox = 0 rotates adjacent pairs
 // (2i, 2i+1) (GGUF llama, llama2.c), neox = 1 rotates halves (i, i + D/2) (rotate_half, Qwen2).
 // D is even and at most 1024. The backward is the same rotation by the negated angle.
+__attribute__((noinline)) void rope_angles_f32(float *cs, float *sn, int64_t pos, int64_t D, float theta,
+                                                float freq_scale, const float *freq_factors) {
+    for (int64_t i = 0; i < D / 2; i++) {
+        // float arithmetic in llama2.c's order, so its greedy outputs are reproduced exactly
+        float freq = 1.0f / powf(theta, (float)(2 * i) / (float)D);
+        if (freq_factors) freq /= freq_factors[i];
+        float val = (float)pos * (freq * freq_scale);
+        cs[i] = cosf(val);
+        sn[i] = sinf(val);
+    }
+}
+
+__attribute__((noinline)) void rope_rotate_f32(float *v, const float *cs, const float *sn, int64_t D, int neox) {
+    const int64_t half = D / 2;
+    if (neox) {
+        for (int64_t i = 0; i < half; i++) {
+            float x0 = v[i], x1 = v[i + half];
+            v[i] = x0 * cs[i] - x1 * sn[i];
+            v[i + half] = x0 * sn[i] + x1 * cs[i];
+        }
+    } else {
+        for (int64_t i = 0; i < half; i++) {
+            float x0 = v[2 * i], x1 = v[2 * i + 1];
+            v[2 * i] = x0 * cs[i] - x1 * sn[i];
+            v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+        }
+    }
+}
+
 void rope_forward_f32(float *x, const int32_t *pos, int64_t T, int64_t H, int64_t D, float theta,
                       float freq_scale, const float *freq_factors, int neox, int threads) {
-    const int64_t half = D / 2;
 #pragma omp parallel for num_threads(threads_for(T * H * D, 1 << 14, threads)) schedule(static)
     for (int64_t t = 0; t < T; t++) {
         float cs[512], sn[512];
-        for (int64_t i = 0; i < half; i++) {
-            // float arithmetic in llama2.c's order, so its greedy outputs are reproduced exactly
-            float freq = 1.0f / powf(theta, (float)(2 * i) / (float)D);
-            if (freq_factors) freq /= freq_factors[i];
-            float val = (float)pos[t] * (freq * freq_scale);
-            cs[i] = cosf(val);
-            sn[i] = sinf(val);
-        }
-        for (int64_t h = 0; h < H; h++) {
-            float *v = x + (t * H + h) * D;
-            if (neox) {
-                for (int64_t i = 0; i < half; i++) {
-                    float x0 = v[i], x1 = v[i + half];
-                    v[i] = x0 * cs[i] - x1 * sn[i];
-                    v[i + half] = x0 * sn[i] + x1 * cs[i];
-                }
-            } else {
-                for (int64_t i = 0; i < half; i++) {
-                    float x0 = v[2 * i], x1 = v[2 * i + 1];
-                    v[2 * i] = x0 * cs[i] - x1 * sn[i];
-                    v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
-                }
-            }
-        }
+        rope_angles_f32(cs, sn, pos[t], D, theta, freq_scale, freq_factors);
+        for (int64_t h = 0; h < H; h++) rope_rotate_f32(x + (t * H + h) * D, cs, sn, D, neox);
     }
 }
 

@@ -85,6 +85,16 @@ public final class Linear {
         return packed != null;
     }
 
+    /** The packed layout, or null when the weight keeps its stored bytes. */
+    PackedWeights.Layout packedLayout() {
+        return packed;
+    }
+
+    /** The weight's native bytes (packed or stored; see {@link #packedLayout}). */
+    BytePointer bytes() {
+        return w;
+    }
+
     /**
      * Whether {@link #forwardFused} can run these products: one weight type, one input width, and no
      * LoRA updates (those run after each product; the caller then uses {@link #forward} one by one).

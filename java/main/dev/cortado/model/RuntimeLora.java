@@ -68,6 +68,11 @@ final class RuntimeLora implements AutoCloseable {
         applied.remove(id);
     }
 
+    /** Whether no adapter is applied (every product is the base weight's alone). */
+    boolean isEmpty() {
+        return applied.isEmpty();
+    }
+
     List<AppliedLora> list() {
         return List.copyOf(new ArrayList<>(applied.values()));
     }

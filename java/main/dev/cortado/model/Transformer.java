@@ -45,6 +45,8 @@ public final class Transformer implements AutoCloseable {
 
     private final KvCache cache;
     private final KvCacheType kvType;
+    private final DecodeStep decodeStep;  // one native call per decoded token, or null (see DecodeStep)
+    private boolean useDecodeStep = DECODE_STEP;
 
     // activations, (batch, ·) each; kept addressable per buffer (a backward pass would keep one set per layer)
     private final FloatPointer x, xb, xb2, q, att, hb, hb2, logitsBuf;
@@ -147,6 +149,13 @@ public final class Transformer implements AutoCloseable {
         embRow = new float[c.dim()];
         lastLogits = new float[c.vocabSize()];
         lora = new RuntimeLora(file, loraTargets());
+        java.util.List<DecodeStep.LayerWeights> plan = new java.util.ArrayList<>();
+        for (int l = 0; !f32 && l < layers.length; l++) {
+            Layer w = layers[l];
+            plan.add(new DecodeStep.LayerWeights(w.products().toArray(new Linear[0]),
+                    new FloatPointer[]{w.attnNorm(), w.ffnNorm(), w.bq(), w.bk(), w.bv()}, cache.keys16(l), cache.values16(l)));
+        }
+        decodeStep = f32 ? null : DecodeStep.plan(c, ctx, freqScale, ropeFreqs, halves, plan);
     }
 
     /**
@@ -154,6 +163,22 @@ public final class Transformer implements AutoCloseable {
      * on unless the system property {@code cortado.repack} is {@code false} (to compare the two paths).
      */
     static final boolean REPACK = !"false".equals(System.getProperty("cortado.repack"));
+
+    /**
+     * Whether a decoded token runs as one native call when it can ({@link DecodeStep}); on unless the system
+     * property {@code cortado.decodeStep} is {@code false} (to compare the two paths).
+     */
+    static final boolean DECODE_STEP = !"false".equals(System.getProperty("cortado.decodeStep"));
+
+    /** Turns the one-call decode step on or off (the results are the same bits; for tests and benchmarks). */
+    void useDecodeStep(boolean on) {
+        useDecodeStep = on;
+    }
+
+    /** Whether decoded tokens run as one native call ({@link DecodeStep}) now. */
+    boolean decodesInOneCall() {
+        return useDecodeStep && decodeStep != null && lora.isEmpty();
+    }
 
     /** How many weight products run on repacked weights. */
     int packedWeights() {
@@ -245,8 +270,28 @@ public final class Transformer implements AutoCloseable {
     /** One chunk of T tokens at positions pos..pos+T-1; logits of every row when {@code allRows}, else of the last. */
     private void step(int[] tokens, int off, int T, int pos, Object allRows) {
         ModelConfig c = config;
-        int dim = c.dim(), kvDim = c.kvDim(), H = c.nHeads(), KVH = c.nKvHeads(), D = c.headDim();
+        int dim = c.dim();
         embed(tokens, off, T);
+        if (T == 1 && decodesInOneCall()) {
+            decodeStep.run(x, pos);
+        } else {
+            layers(T, pos);
+        }
+        if (allRows != null) {
+            Kernels.rmsnorm(xb, null, x, outputNorm, T, dim, c.rmsEps());
+            output.forward(xb, logitsBuf, T);
+        } else {
+            // only the last row's logits are needed
+            xLast.position((long) (T - 1) * dim);
+            Kernels.rmsnorm(xb, null, xLast, outputNorm, 1, dim, c.rmsEps());
+            output.forward(xb, logitsBuf, 1);
+        }
+    }
+
+    /** Every layer for T tokens at pos..pos+T-1, kernel by kernel: x (T, dim) in, x out. */
+    private void layers(int T, int pos) {
+        ModelConfig c = config;
+        int dim = c.dim(), kvDim = c.kvDim(), H = c.nHeads(), KVH = c.nKvHeads(), D = c.headDim();
         for (int t = 0; t < T; t++) positionArray[t] = pos + t;
         positions.position(0).put(positionArray, 0, T);
         for (int l = 0; l < layers.length; l++) {
@@ -286,15 +331,6 @@ public final class Transformer implements AutoCloseable {
                 Kernels.swiglu(hb, hb, hb2, (long) T * c.ffnDim());
             }
             residual(w.down(), hb, T);
-        }
-        if (allRows != null) {
-            Kernels.rmsnorm(xb, null, x, outputNorm, T, dim, c.rmsEps());
-            output.forward(xb, logitsBuf, T);
-        } else {
-            // only the last row's logits are needed
-            xLast.position((long) (T - 1) * dim);
-            Kernels.rmsnorm(xb, null, xLast, outputNorm, 1, dim, c.rmsEps());
-            output.forward(xb, logitsBuf, 1);
         }
     }
 
@@ -392,6 +428,7 @@ public final class Transformer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (decodeStep != null) decodeStep.close();
         lora.close();
         cache.close();
         for (Linear l : linears()) l.closePacked();

@@ -1,0 +1,138 @@
+package dev.cortado.model;
+
+import dev.cortado.kernels.CpuKernels;
+import dev.cortado.kernels.Kernels;
+import dev.cortado.kernels.PackedWeights;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.ShortPointer;
+
+import java.util.List;
+
+/**
+ * One decoded token through every layer as one native call ({@code decode_layers_forward_x8},
+ * native/cpu/decode_step.cpp): the threads stay in one parallel region for the whole step instead of
+ * forking and joining ~10 times per layer, and Java makes one call instead of ~300. Bit-identical to
+ * {@link Transformer}'s kernel-by-kernel path, which it replaces only where it applies: every layer's
+ * seven products packed ({@link Linear#pack}; the query, key and value weights in one layout, gate and up
+ * in one), an f16 KV cache, and (checked per step by the caller) no LoRA adapter applied.
+ *
+ * <p>The weights, norms, biases and caches are checked here once, when the plan is built; a step checks
+ * its position. The native side trusts both.
+ */
+final class DecodeStep implements AutoCloseable {
+    /** One layer's inputs: products wq wk wv wo gate up down; vectors attn_norm ffn_norm bq bk bv (biases nullable). */
+    record LayerWeights(Linear[] products, FloatPointer[] vectors, ShortPointer keys, ShortPointer values) {}
+
+    private final int layers;
+    private final ModelConfig c;
+    private final int ctx;
+    private final float freqScale;
+    private final FloatPointer ropeFreqs;
+    private final boolean neox;
+    private final PointerPointer<Pointer> weights, vectors, caches;
+    private final IntPointer layouts;
+
+    private DecodeStep(ModelConfig c, int ctx, float freqScale, FloatPointer ropeFreqs, boolean neox, List<LayerWeights> ls) {
+        this.c = c;
+        this.ctx = ctx;
+        this.freqScale = freqScale;
+        this.ropeFreqs = ropeFreqs;
+        this.neox = neox;
+        this.layers = ls.size();
+        weights = new PointerPointer<>(7L * layers);
+        vectors = new PointerPointer<>(5L * layers);
+        caches = new PointerPointer<>(2L * layers);
+        layouts = new IntPointer(4L * layers);
+        for (int l = 0; l < layers; l++) {
+            LayerWeights lw = ls.get(l);
+            for (int i = 0; i < 7; i++) weights.put(7L * l + i, lw.products()[i].bytes());
+            for (int i = 0; i < 5; i++) vectors.put(5L * l + i, lw.vectors()[i]);  // a null bias stays NULL
+            caches.put(2L * l, lw.keys());
+            caches.put(2L * l + 1, lw.values());
+            Linear[] p = lw.products();
+            layouts.put(4L * l, p[0].packedLayout().ordinal());
+            layouts.put(4L * l + 1, p[3].packedLayout().ordinal());
+            layouts.put(4L * l + 2, p[4].packedLayout().ordinal());
+            layouts.put(4L * l + 3, p[6].packedLayout().ordinal());
+        }
+    }
+
+    /**
+     * The plan for these layers, or null when the step does not apply (a product not packed, the query /
+     * key / value or gate / up weights in different layouts, a head width over 1024 or odd). Throws when a
+     * weight, vector or cache is smaller than the config says (a bug, not a user error: the model file was
+     * validated before).
+     */
+    static DecodeStep plan(ModelConfig c, int ctx, float freqScale, FloatPointer ropeFreqs, boolean neox, List<LayerWeights> ls) {
+        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffnDim(), D = c.headDim();
+        if (ls.isEmpty() || D % 2 != 0 || D > 1024 || (long) c.nHeads() * D != qDim || (long) c.nKvHeads() * D != kvDim) return null;
+        for (LayerWeights lw : ls) {
+            Linear[] p = lw.products();
+            for (Linear l : p) if (l.packedLayout() == null) return null;
+            if (p[1].packedLayout() != p[0].packedLayout() || p[2].packedLayout() != p[0].packedLayout()
+                    || p[5].packedLayout() != p[4].packedLayout()) return null;
+            int[][] shapes = {{qDim, dim}, {kvDim, dim}, {kvDim, dim}, {dim, qDim}, {ffn, dim}, {ffn, dim}, {dim, ffn}};
+            for (int i = 0; i < 7; i++) {
+                Linear l = p[i];
+                if (l.outFeatures() != shapes[i][0] || l.inFeatures() != shapes[i][1]) {
+                    throw new IllegalArgumentException("decode step: " + l.name() + " is " + l.outFeatures() + " x "
+                            + l.inFeatures() + ", expected " + shapes[i][0] + " x " + shapes[i][1]);
+                }
+                PackedWeights.Layout layout = l.packedLayout();
+                Kernels.checkRange("decode step: " + l.name() + " bytes", 0, layout.byteSize(l.outFeatures(), l.inFeatures()),
+                        l.bytes().capacity());
+                atStart(l.name(), l.bytes());
+            }
+            FloatPointer[] v = lw.vectors();
+            need("attn_norm", v[0], dim);
+            need("ffn_norm", v[1], dim);
+            boolean bias = v[2] != null;
+            if ((v[3] != null) != bias || (v[4] != null) != bias) throw new IllegalArgumentException("decode step: q, k, v biases must come together");
+            if (bias) {
+                need("bq", v[2], qDim);
+                need("bk", v[3], kvDim);
+                need("bv", v[4], kvDim);
+            }
+            long cache = (long) ctx * kvDim;
+            for (ShortPointer s : new ShortPointer[]{lw.keys(), lw.values()}) {
+                if (s == null || s.isNull()) throw new IllegalArgumentException("decode step: missing f16 cache");
+                Kernels.checkRange("decode step: KV cache", 0, cache, s.capacity());
+                atStart("KV cache", s);
+            }
+        }
+        if (ropeFreqs != null) need("rope_freqs", ropeFreqs, D / 2);
+        return new DecodeStep(c, ctx, freqScale, ropeFreqs, neox, ls);
+    }
+
+    private static void need(String what, FloatPointer p, long floats) {
+        if (p == null || p.isNull()) throw new IllegalArgumentException("decode step: " + what + " is missing");
+        Kernels.checkRange("decode step: " + what, 0, floats, p.capacity());
+        atStart(what, p);
+    }
+
+    /** The plan stores addresses: every pointer must sit at its start, where its capacity was checked. */
+    private static void atStart(String what, Pointer p) {
+        if (p.position() != 0) throw new IllegalArgumentException("decode step: " + what + " is not at position 0");
+    }
+
+    /** x (dim) = the residual stream of one token at position pos after every layer (its K and V stored at pos). */
+    void run(FloatPointer x, int pos) {
+        if (pos < 0 || pos >= ctx) throw new IndexOutOfBoundsException("decode step: position " + pos + " outside the context of " + ctx);
+        if (x.position() != 0) throw new IllegalArgumentException("decode step: x must be at position 0");
+        Kernels.checkRange("decode step: x", 0, c.dim(), x.capacity());
+        CpuKernels.decode_layers_forward_x8(x, layers, weights, layouts, vectors, caches, c.dim(), c.nHeads(), c.nKvHeads(),
+                c.headDim(), c.ffnDim(), ctx, pos, c.rmsEps(), c.ropeTheta(), freqScale, ropeFreqs, neox ? 1 : 0,
+                Kernels.threads());
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+        vectors.close();
+        caches.close();
+        layouts.close();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.cortado.model;
+
+import dev.cortado.kernels.Kernels;
+import dev.cortado.tensor.Tensor;
+import dev.cortado.tensor.TensorType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The one-call decode step ({@link DecodeStep}, native/cpu/decode_step.cpp) against the engine's
+ * kernel-by-kernel path on the same packed model: the logits of every decoded token are the same bits
+ * (the step is built from the kernels' own pieces), for each packed layout, a mix of layouts per layer,
+ * Q/K/V biases with rotate-half RoPE (qwen2), Llama 3's rope_freqs, 1 to 3 threads, both instruction sets,
+ * and past the attention's 128-key chunks. It applies only where it should (packed, f16 cache, no LoRA).
+ */
+class DecodeStepTest {
+    static Stream<Arguments> cases() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (String isa : new String[]{"avx2", "generic"}) {
+            for (TensorType t : new TensorType[]{TensorType.Q4_0, TensorType.Q4_K, TensorType.Q8_0, TensorType.Q5_0}) {
+                b.add(Arguments.of(isa, "llama", t, t, false));
+            }
+            b.add(Arguments.of(isa, "llama", TensorType.Q5_0, TensorType.Q4_K, true));  // SmolLM2 "q4_k": q5_0 rows, q4_k down
+            b.add(Arguments.of(isa, "qwen2", TensorType.Q8_0, TensorType.Q4_0, false));
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}/{3} rope_freqs={4}")
+    @MethodSource("cases")
+    void sameBitsAsKernelByKernel(String isa, String arch, TensorType attn, TensorType down, boolean freqs) {
+        String isaBefore = Kernels.isa();
+        int threadsBefore = Kernels.threads();
+        try {
+            if (!Kernels.setIsa(isa).equals(isa)) return;  // no AVX2: the generic run covers it
+            ModelFile m = model(arch, attn, down, freqs);
+            for (int threads = 1; threads <= 3; threads++) {
+                Kernels.setThreads(threads);
+                compare(m, threads == 2 ? 150 : 24);  // once past a 128-key chunk
+            }
+        } finally {
+            Kernels.setIsa(isaBefore);
+            Kernels.setThreads(threadsBefore);
+        }
+    }
+
+    private static void compare(ModelFile m, int steps) {
+        int V = m.config().vocabSize();
+        int[] prompt = new int[9];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = (i * 5 + 2) % V;
+        try (Transformer one = new Transformer(m, 192, 8, KvCacheType.F16, true);
+             Transformer each = new Transformer(m, 192, 8, KvCacheType.F16, true)) {
+            each.useDecodeStep(false);
+            assertTrue(one.decodesInOneCall(), "every product packed: the one-call step applies");
+            assertFalse(each.decodesInOneCall());
+            float[] a = one.forward(prompt, 0).clone(), b = each.forward(prompt, 0);
+            assertArrayEquals(b, a, "the prompt takes the same path");
+            int next = argmax(b);
+            for (int pos = prompt.length; pos < prompt.length + steps; pos++) {
+                a = one.forward(new int[]{next}, pos).clone();
+                b = each.forward(new int[]{next}, pos);
+                assertArrayEquals(b, a, "logits at position " + pos + " (" + Kernels.isa() + ", " + Kernels.threads() + " threads)");
+                next = (argmax(b) + pos) % V;  // wander over the vocabulary
+            }
+        }
+    }
+
+    @Test
+    void appliesOnlyToPackedWeightsAndAnF16CacheWithoutAdapters() {
+        ModelFile m = model("llama", TensorType.Q8_0, TensorType.Q8_0, false);
+        try (Transformer unpacked = new Transformer(m, 64, 8, KvCacheType.F16, false);
+             Transformer f32 = new Transformer(m, 64, 8, KvCacheType.F32, true)) {
+            assertFalse(unpacked.decodesInOneCall(), "stored layouts");
+            assertFalse(f32.decodesInOneCall(), "f32 KV cache");
+        }
+        ModelFile f32Weights = model("llama", TensorType.F32, TensorType.F32, false);
+        try (Transformer t = new Transformer(f32Weights, 64, 8, KvCacheType.F16, true)) {
+            assertFalse(t.decodesInOneCall(), "f32 weights do not pack");
+        }
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    /**
+     * A small two-layer model of 256-wide rows: the query, key, value, output, gate and up weights in
+     * {@code attn}, the down weight in {@code down}; qwen2 with Q/K/V biases (rotate-half RoPE).
+     */
+    static ModelFile model(String arch, TensorType attn, TensorType down, boolean freqs) {
+        int dim = 256, layers = 2, heads = 4, kvHeads = 2, headDim = 64, ffn = 512, vocab = 64, ctx = 192;
+        ModelConfig c = new ModelConfig(arch, "random", dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, 1e-5f,
+                10000f, null, false);
+        Random r = new Random(11);
+        LinkedHashMap<String, Tensor> t = new LinkedHashMap<>();
+        put(t, r, TensorNames.TOKEN_EMBD, TensorType.F32, 1.0, vocab, dim);
+        put(t, r, TensorNames.OUTPUT_NORM, TensorType.F32, -1, dim);
+        put(t, r, TensorNames.OUTPUT, attn, 0.2, vocab, dim);
+        if (freqs) {
+            float[] f = new float[headDim / 2];
+            for (int i = 0; i < f.length; i++) f[i] = 1 + 0.25f * i;
+            t.put(TensorNames.ROPE_FREQS, Tensor.ofFloats(TensorNames.ROPE_FREQS, TensorType.F32, new long[]{f.length}, f));
+        }
+        for (int l = 0; l < layers; l++) {
+            put(t, r, TensorNames.layer(l, "attn_norm"), TensorType.F32, -1, dim);
+            put(t, r, TensorNames.layer(l, "attn_q"), attn, 0.1, heads * headDim, dim);
+            put(t, r, TensorNames.layer(l, "attn_k"), attn, 0.1, kvHeads * headDim, dim);
+            put(t, r, TensorNames.layer(l, "attn_v"), attn, 0.1, kvHeads * headDim, dim);
+            put(t, r, TensorNames.layer(l, "attn_output"), attn, 0.1, dim, heads * headDim);
+            put(t, r, TensorNames.layer(l, "ffn_norm"), TensorType.F32, -1, dim);
+            put(t, r, TensorNames.layer(l, "ffn_gate"), attn, 0.1, ffn, dim);
+            put(t, r, TensorNames.layer(l, "ffn_up"), attn, 0.1, ffn, dim);
+            put(t, r, TensorNames.layer(l, "ffn_down"), down, 0.1, dim, ffn);
+            if (arch.equals("qwen2")) {
+                put(t, r, TensorNames.layerBias(l, "attn_q"), TensorType.F32, 0.5, heads * headDim);
+                put(t, r, TensorNames.layerBias(l, "attn_k"), TensorType.F32, 0.5, kvHeads * headDim);
+                put(t, r, TensorNames.layerBias(l, "attn_v"), TensorType.F32, 0.5, kvHeads * headDim);
+            }
+        }
+        return new ModelFile(Path.of("random-" + arch + "-" + attn + "-" + down), ModelFormat.GGUF, "synthetic", c, t, null,
+                null, List.of());
+    }
+
+    /** scale < 0: a norm weight around 1. */
+    private static void put(LinkedHashMap<String, Tensor> t, Random r, String name, TensorType type, double scale, long... shape) {
+        float[] v = new float[(int) Tensor.elementCount(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (scale < 0 ? 1 + 0.1 * r.nextGaussian() : scale * r.nextGaussian());
+        t.put(name, Tensor.ofFloats(name, type, shape, v));
+    }
+}

@@ -1,0 +1,85 @@
+// One decode step of every layer in one parallel region. Compiled once per ISA (see Makefile).
+//
+// Why: a small model's token is ~150 small kernels (SmolLM2-135M: a 576 x 576 product is 190 KB, a
+// few microseconds), and run one by one each costs an OpenMP fork and join, a Java call, and a serial
+// stretch (norms, RoPE, the KV store) while the other threads wait: together about a third of the token.
+// Here the threads stay in one region for the whole step and meet at barriers between the ops; the
+// norms and x's quantization are redone by every thread (fewer cycles than a barrier), and RoPE's
+// angles are computed once per token instead of twice per layer. The pieces are the kernels' own
+// (team.h), so the result is bit-identical to the engine's kernel-by-kernel path.
+#include <math.h>
+
+#include <memory>
+
+#include "common.h"
+#include "isa.h"
+#include "simd.h"
+#include "team.h"
+
+namespace CORTADO_NS {
+
+using namespace cortado;
+using namespace cortado_simd;
+
+namespace {
+enum { FUSED_STORE = 0, FUSED_ADD = 1, FUSED_SWIGLU = 2 };  // matmul_forward_fused_<type>'s modes
+constexpr int64_t KV_TILE = 128;                              // attention's keys per work item (attention_kv16.cpp)
+}  // namespace
+
+// Per layer l (arguments as kernels.h documents them):
+//   xn = rmsnorm(x, attn_norm)                                   every thread, privately
+//   q, k, v = xn . Wq^T, xn . Wk^T, xn . Wv^T                    groups shared; barrier
+//   q, k (+ biases) rotated; k, v stored in the f16 cache         heads shared; barrier
+//   att = attention(q, kc, vc)                                    (KV head, key chunk) items; barrier; merge; barrier
+//   x += att . Wo^T                                               barrier
+//   xn = rmsnorm(x, ffn_norm);  h = silu(xn . Wg^T) * (xn . Wu^T)  barrier
+//   x += h . Wd^T                                                 barrier
+void decode_layers_forward_x8(float *x, int64_t L, const void *const *w, const int32_t *layouts,
+                              const float *const *vec, uint16_t *const *cache, int64_t dim, int64_t H, int64_t KVH,
+                              int64_t D, int64_t F, int64_t ctx, int64_t pos, float eps, float theta,
+                              float freq_scale, const float *freq_factors, int neox, int threads) {
+    const int64_t qd = H * D, kvd = KVH * D;
+    const int64_t ascratch = attention_decode_scratch_f16kv(pos, H, KVH, D);
+    // shared: q (qd), k, v (kvd each), att (qd), h (F), attention's partials
+    std::unique_ptr<float[]> mem(new float[(size_t)(2 * qd + 2 * kvd + F + ascratch)]);
+    float *q = mem.get(), *k = q + qd, *v = k + kvd, *att = v + kvd, *h = att + qd, *partials = h + F;
+#pragma omp parallel num_threads(threads < 1 ? 1 : threads)
+    {
+        // private: the normalised x, RoPE's angles at pos, attention's f32 K/V tile
+        std::unique_ptr<float[]> own(new float[(size_t)(dim + D + 2 * KV_TILE * D)]);
+        float *xn = own.get(), *cs = xn + dim, *sn = cs + D / 2, *kf = sn + D / 2, *vf = kf + KV_TILE * D;
+        rope_angles_f32(cs, sn, pos, D, theta, freq_scale, freq_factors);
+        for (int64_t l = 0; l < L; l++) {
+            const void *const *wl = w + 7 * l;        // wq wk wv wo gate up down
+            const int32_t *lay = layouts + 4 * l;     // qkv, o, gate/up, down
+            const float *const *vl = vec + 5 * l;     // attn_norm ffn_norm bq bk bv
+            uint16_t *kc = cache[2 * l], *vc = cache[2 * l + 1];
+
+            rmsnorm_row_f32(xn, x, vl[0], dim, eps);
+            x8_products_team(lay[0], wl[0], wl[1], wl[2], q, k, v, qd, kvd, kvd, xn, dim, FUSED_STORE);
+#pragma omp for schedule(static)
+            for (int64_t i = 0; i < H + KVH; i++) {
+                if (i < H) {
+                    float *qh = q + i * D;
+                    if (vl[2]) axpy(qh, 1.0f, vl[2] + i * D, D);
+                    rope_rotate_f32(qh, cs, sn, D, neox);
+                } else {
+                    const int64_t g = i - H;
+                    float *kh = k + g * D, *vh = v + g * D;
+                    if (vl[3]) axpy(kh, 1.0f, vl[3] + g * D, D);
+                    if (vl[4]) axpy(vh, 1.0f, vl[4] + g * D, D);
+                    rope_rotate_f32(kh, cs, sn, D, neox);
+                    kv_store_head_f16(kc, vc, kh, vh, g, pos, D, ctx);
+                }
+            }
+            attention_decode_f16kv_team(att, q, kc, vc, pos, H, KVH, D, ctx, partials, kf, vf);
+            x8_products_team(lay[1], wl[3], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, att, qd, FUSED_ADD);
+
+            rmsnorm_row_f32(xn, x, vl[1], dim, eps);
+            x8_products_team(lay[2], wl[4], wl[5], nullptr, h, nullptr, nullptr, F, F, 0, xn, dim, FUSED_SWIGLU);
+            x8_products_team(lay[3], wl[6], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, h, F, FUSED_ADD);
+        }
+    }
+}
+
+}  // namespace CORTADO_NS
