@@ -91,6 +91,100 @@ void kv_store_head_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *
     f2h(v, vc + (g * ctx + pos) * D, D);
 }
 
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+// One token's decode work item straight from the f16 cache (D a multiple of 16): R <= 4 query rows q
+// (R x D, the consecutive heads of one KV head) against nk keys k and values v (nk x D f16 each), as
+// tile_rows computes them but without the f32 copy of the tile: two keys per pass over q for the
+// scores, 16 columns of the R outputs in registers per pass over the values (the tile stays in L1).
+// Row r's running max, sum and unnormalised output acc (R x D) are updated; s: R x CH floats.
+template <int R>
+static void item_rows_f16(const float *q, const uint16_t *k, const uint16_t *v, int64_t nk, int64_t D, float sc,
+                          float *acc, float *mx, float *sum, float *s) {
+    int64_t j = 0;
+    for (; j + 2 <= nk; j += 2) {
+        const uint16_t *k0 = k + j * D, *k1 = k0 + D;
+        _mm_prefetch((const char *)(k0 + 16 * D), _MM_HINT_T0);  // 16 keys (2 KB at D = 64) ahead, 2 lines each
+        _mm_prefetch((const char *)(k0 + 16 * D + 32), _MM_HINT_T0);
+        _mm_prefetch((const char *)(v + j * D + 16 * D), _MM_HINT_T0);
+        _mm_prefetch((const char *)(v + j * D + 16 * D + 32), _MM_HINT_T0);
+        __m256 a0[R], a1[R];
+        CORTADO_UNROLL for (int r = 0; r < R; r++) a0[r] = a1[r] = _mm256_setzero_ps();
+        for (int64_t d = 0; d < D; d += 8) {
+            const __m256 kv0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k0 + d)));
+            const __m256 kv1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k1 + d)));
+            CORTADO_UNROLL for (int r = 0; r < R; r++) {
+                const __m256 qv = _mm256_loadu_ps(q + r * D + d);
+                a0[r] = _mm256_fmadd_ps(qv, kv0, a0[r]);
+                a1[r] = _mm256_fmadd_ps(qv, kv1, a1[r]);
+            }
+        }
+        CORTADO_UNROLL for (int r = 0; r < R; r++) {
+            const __m256 h = _mm256_hadd_ps(a0[r], a1[r]);  // a0 01 23, a1 01 23, a0 45 67, a1 45 67
+            __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+            x = _mm_hadd_ps(x, x);  // a0, a1, a0, a1
+            s[r * CH + j] = _mm_cvtss_f32(x) * sc;
+            s[r * CH + j + 1] = _mm_cvtss_f32(_mm_movehdup_ps(x)) * sc;
+        }
+    }
+    for (; j < nk; j++) {
+        const uint16_t *k0 = k + j * D;
+        __m256 a0[R];
+        CORTADO_UNROLL for (int r = 0; r < R; r++) a0[r] = _mm256_setzero_ps();
+        for (int64_t d = 0; d < D; d += 8) {
+            const __m256 kv0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k0 + d)));
+            CORTADO_UNROLL for (int r = 0; r < R; r++) a0[r] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * D + d), kv0, a0[r]);
+        }
+        CORTADO_UNROLL for (int r = 0; r < R; r++) s[r * CH + j] = hsum256(a0[r]) * sc;
+    }
+    float c[R];
+    CORTADO_UNROLL for (int r = 0; r < R; r++) c[r] = softmax_step(s + r * CH, nk, nk, mx[r], sum[r]);
+    for (int64_t d = 0; d < D; d += 16) {
+        __m256 o0[R], o1[R];
+        CORTADO_UNROLL for (int r = 0; r < R; r++) {
+            const __m256 cv = _mm256_set1_ps(c[r]);
+            o0[r] = _mm256_mul_ps(cv, _mm256_loadu_ps(acc + r * D + d));
+            o1[r] = _mm256_mul_ps(cv, _mm256_loadu_ps(acc + r * D + d + 8));
+        }
+        for (int64_t jj = 0; jj < nk; jj++) {
+            const uint16_t *vj = v + jj * D + d;
+            const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)vj));
+            const __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + 8)));
+            CORTADO_UNROLL for (int r = 0; r < R; r++) {
+                const __m256 p = _mm256_broadcast_ss(s + r * CH + jj);
+                o0[r] = _mm256_fmadd_ps(p, v0, o0[r]);
+                o1[r] = _mm256_fmadd_ps(p, v1, o1[r]);
+            }
+        }
+        CORTADO_UNROLL for (int r = 0; r < R; r++) {
+            _mm256_storeu_ps(acc + r * D + d, o0[r]);
+            _mm256_storeu_ps(acc + r * D + d + 8, o1[r]);
+        }
+    }
+}
+
+// The rows of one token's work item in blocks of up to 4 (item_rows_f16); false when D is not a multiple of 16.
+static bool item_f16(const float *q, const uint16_t *k, const uint16_t *v, int64_t rows, int64_t nk, int64_t D, float sc,
+                     float *acc, float *mx, float *sum, float *s) {
+    if (D % 16 != 0) return false;
+    for (int64_t r = 0; r < rows; r += 4) {
+        const float *qr = q + r * D;
+        float *ar = acc + r * D;
+        switch (rows - r < 4 ? rows - r : 4) {
+            case 1: item_rows_f16<1>(qr, k, v, nk, D, sc, ar, mx + r, sum + r, s); break;
+            case 2: item_rows_f16<2>(qr, k, v, nk, D, sc, ar, mx + r, sum + r, s); break;
+            case 3: item_rows_f16<3>(qr, k, v, nk, D, sc, ar, mx + r, sum + r, s); break;
+            default: item_rows_f16<4>(qr, k, v, nk, D, sc, ar, mx + r, sum + r, s); break;
+        }
+    }
+    return true;
+}
+#else
+static bool item_f16(const float *, const uint16_t *, const uint16_t *, int64_t, int64_t, int64_t, float, float *, float *,
+                     float *, float *) {
+    return false;
+}
+#endif
+
 // Decode: T <= DECODE_MAX_T tokens. Work items are (KV head g, chunk c of CH keys); an item converts
 // its chunk's K and V to f32 once and runs every row (token, query head of group g) over it, leaving
 // per row a running max, sum and unnormalised output. After the barrier each row merges its chunks'
@@ -103,16 +197,19 @@ static void decode_f16kv_team(float *out, const float *q, const uint16_t *kc, co
     const int64_t group = H / KVH, rows = T * group;
     const int64_t n = pos + T;  // keys the last token sees
     const int64_t chunks = (n + CH - 1) / CH, items = KVH * chunks;
-    float s[CH], s2[CH];
+    float s[4 * CH], s2[CH];
 #pragma omp for schedule(dynamic, 1)
     for (int64_t it = 0; it < items; it++) {
         const int64_t g = it % KVH, j0 = (it / KVH) * CH;
         const int64_t nk = j0 + CH < n ? CH : n - j0;
-        h2f_stream(kc + (g * ctx + j0) * D, kf, nk * D);
-        h2f_stream(vc + (g * ctx + j0) * D, vf, nk * D);
+        const uint16_t *kt = kc + (g * ctx + j0) * D, *vt = vc + (g * ctx + j0) * D;
         float *acc = pacc + it * rows * D, *mx = pmx + it * rows, *sum = psum + it * rows;
         for (int64_t r = 0; r < rows; r++) mx[r] = -INFINITY, sum[r] = 0.0f;
         memset(acc, 0, (size_t)(rows * D) * sizeof(float));
+        // one token: its rows are the consecutive query heads of KV head g, and all see every key
+        if (T == 1 && item_f16(q + g * group * D, kt, vt, rows, nk, D, sc, acc, mx, sum, s)) continue;
+        h2f_stream(kt, kf, nk * D);
+        h2f_stream(vt, vf, nk * D);
         tile_rows(q, H, D, sc, pos, 0, g, group, rows, kf, vf, D, j0, nk, acc, mx, sum, s, s2);
     }
     // (the implicit barrier of the omp for: every partial is written)
