@@ -2,7 +2,8 @@
 // as dev.cortado.bench.GenerateBench (same generator: BOS then an LCG over [100, min(vocab, 32000))).
 // Usage: node generate-llamacpp.mjs MODEL THREADS P G REPS
 // Greedy steps run in llama.cpp's sampler (reading 50k-128k logits into a JS Map per step would time
-// JavaScript, not llama.cpp). Prints: llamacpp pp=<best tok/s> tg=<1 / median step> tgmean=<tok/s, best run> rss_mb=<peak RSS of this process>
+// JavaScript, not llama.cpp). Prints: llamacpp pp=<best tok/s> tg=<1 / median step> tgmean=<tok/s, best run> tg0=<1 / median step from an
+// empty context> rss_mb=<peak RSS of this process>
 import fs from 'fs';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 
@@ -50,6 +51,12 @@ for (let r = 0; r < reps; r++) {
   pp = Math.max(pp, a); tg = Math.max(tg, b);
 }
 steps.sort((a, b) => a - b);
+// G steps from an empty context (BOS, then greedy), as llama-bench's tg128
+const tgSteps = steps.slice();
+steps.length = 0;
+for (let r = 0; r < reps; r++) await run(ids.slice(0, 1), G);
+steps.sort((a, b) => a - b);
+const tg0 = 1e3 / steps[steps.length >> 1];
 const hwm = fs.readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)[1];
-console.log(`llamacpp pp=${pp.toFixed(2)} tg=${(1e3 / steps[steps.length >> 1]).toFixed(2)} tgmean=${tg.toFixed(2)} rss_mb=${Math.round(hwm / 1024)}`);
+console.log(`llamacpp pp=${pp.toFixed(2)} tg=${(1e3 / tgSteps[tgSteps.length >> 1]).toFixed(2)} tgmean=${tg.toFixed(2)} tg0=${tg0.toFixed(2)} rss_mb=${Math.round(hwm / 1024)}`);
 await ctx.dispose(); await m.dispose();

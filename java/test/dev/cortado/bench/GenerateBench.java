@@ -14,9 +14,12 @@ import java.nio.file.Path;
  * {@code reps} runs of a {@code P}-token prompt and {@code G} greedy steps from it. Prompt speed is
  * the best run; generation speed is 1 / the median step time over all runs (the bench machine is
  * shared, and the median ignores the steps another process took the cores from).
- * Prints one line: {@code cortado pp=<tok/s> tg=<tok/s> tgmean=<tok/s, whole runs> rss_mb=<peak RSS>
- * ppcpu_ms=<process CPU ms per prompt token> tgcpu_ms=<per generated token>} (CPU time is what to
- * compare between two builds on a busy machine; it does not count time spent waiting for a core).
+ * Also {@code G} steps from an empty context (BOS, then greedy), as llama-bench's tg128 runs them:
+ * {@code tg0}, 1 / the median step.
+ * Prints one line: {@code cortado pp=<tok/s> tg=<tok/s> tgmean=<tok/s, whole runs> tg0=<tok/s> rss_mb=<peak RSS>
+ * ppcpu_ms=<process CPU ms per prompt token> tgcpu_ms=<per generated token> kvpos=<KV cache bytes per position>}
+ * (CPU time is what to compare between two builds on a busy machine; it does not count time spent
+ * waiting for a core; kvpos is what one generated token reads per position it attends to).
  *
  * <p>Usage: GenerateBench MODEL THREADS P G BATCH REPS
  */
@@ -52,8 +55,20 @@ public final class GenerateBench {
                 bestTg = Math.max(bestTg, G / ((t2 - t1) / 1e9));
             }
             java.util.Arrays.sort(steps);
-            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f%n", bestPp,
-                    1e9 / steps[steps.length / 2], bestTg, peakRssMb(), ppCpu, tgCpu);
+            long[] steps0 = new long[reps * G];
+            for (int r = 0; r < reps; r++) {
+                int next = argmax(t.forward(new int[]{prompt[0]}, 0));
+                for (int i = 0; i < G; i++) {
+                    long s0 = System.nanoTime();
+                    next = argmax(t.forward(new int[]{next}, 1 + i));
+                    steps0[r * G + i] = System.nanoTime() - s0;
+                }
+            }
+            java.util.Arrays.sort(steps0);
+            var c = f.config();
+            long kvPos = 2L * c.nLayers() * c.kvDim() * (t.kvCacheType() == dev.cortado.model.KvCacheType.F16 ? 2 : 4);
+            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f tg0=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f kvpos=%d%n", bestPp,
+                    1e9 / steps[steps.length / 2], bestTg, 1e9 / steps0[steps0.length / 2], peakRssMb(), ppCpu, tgCpu, kvPos);
         }
     }
 
