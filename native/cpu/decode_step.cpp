@@ -24,6 +24,14 @@ using namespace cortado_simd;
 namespace {
 enum { FUSED_STORE = 0, FUSED_ADD = 1, FUSED_SWIGLU = 2 };  // matmul_forward_fused_<type>'s modes
 constexpr int64_t KV_TILE = 128;                              // attention's keys per work item (attention_kv16.cpp)
+constexpr int STORED = 100;  // product codes STORED + GGML type id: a stored block type (else a packed layout)
+
+// The products sharing x of one code (kernels.h): a packed layout, or a stored block type.
+inline void products(int code, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0,
+                     int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
+    if (code >= STORED) q8_products_team(code - STORED, w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode);
+    else x8_products_team(code, w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode);
+}
 }  // namespace
 
 // Per layer l (arguments as kernels.h documents them):
@@ -34,7 +42,7 @@ constexpr int64_t KV_TILE = 128;                              // attention's key
 //   x += att . Wo^T                                               barrier
 //   xn = rmsnorm(x, ffn_norm);  h = silu(xn . Wg^T) * (xn . Wu^T)  barrier
 //   x += h . Wd^T                                                 barrier
-void decode_layers_forward_x8(float *x, int64_t L, const void *const *w, const int32_t *layouts,
+void decode_layers_forward_f16kv(float *x, int64_t L, const void *const *w, const int32_t *layouts,
                               const float *const *vec, uint16_t *const *cache, int64_t dim, int64_t H, int64_t KVH,
                               int64_t D, int64_t F, int64_t ctx, int64_t pos, float eps, float theta,
                               float freq_scale, const float *freq_factors, int neox, int threads) {
@@ -56,7 +64,7 @@ void decode_layers_forward_x8(float *x, int64_t L, const void *const *w, const i
             uint16_t *kc = cache[2 * l], *vc = cache[2 * l + 1];
 
             rmsnorm_row_f32(xn, x, vl[0], dim, eps);
-            x8_products_team(lay[0], wl[0], wl[1], wl[2], q, k, v, qd, kvd, kvd, xn, dim, FUSED_STORE);
+            products(lay[0], wl[0], wl[1], wl[2], q, k, v, qd, kvd, kvd, xn, dim, FUSED_STORE);
 #pragma omp for schedule(static)
             for (int64_t i = 0; i < H + KVH; i++) {
                 if (i < H) {
@@ -73,11 +81,11 @@ void decode_layers_forward_x8(float *x, int64_t L, const void *const *w, const i
                 }
             }
             attention_decode_f16kv_team(att, q, kc, vc, pos, H, KVH, D, ctx, partials, kf, vf);
-            x8_products_team(lay[1], wl[3], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, att, qd, FUSED_ADD);
+            products(lay[1], wl[3], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, att, qd, FUSED_ADD);
 
             rmsnorm_row_f32(xn, x, vl[1], dim, eps);
-            x8_products_team(lay[2], wl[4], wl[5], nullptr, h, nullptr, nullptr, F, F, 0, xn, dim, FUSED_SWIGLU);
-            x8_products_team(lay[3], wl[6], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, h, F, FUSED_ADD);
+            products(lay[2], wl[4], wl[5], nullptr, h, nullptr, nullptr, F, F, 0, xn, dim, FUSED_SWIGLU);
+            products(lay[3], wl[6], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, h, F, FUSED_ADD);
         }
     }
 }

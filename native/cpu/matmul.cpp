@@ -37,6 +37,7 @@
 #include "common.h"
 #include "gemm_f32.h"
 #include "isa.h"
+#include "team.h"
 #include "simd.h"
 #include "q8_tile.h"
 #include "xq8.h"
@@ -657,19 +658,16 @@ void forward_q8(const uint8_t *w, const float *x, float *y, int64_t T, int64_t C
 // wake of the other threads and a barrier), plus an element-wise pass for the residual add and SwiGLU.
 // The products sharing one x run here as one region over all their rows (Q, K, V; gate and up), x
 // quantized once, and the element-wise step is done on each group of rows as it is computed.
+// The groups of 4 rows of up to three products (fused_q8's modes) for the T <= 3 rows of x in xq, shared
+// among the threads of the enclosing parallel region (an orphaned omp for, ending in its barrier).
 template <class W>
-void fused_q8(const uint8_t *const *w, float *const *y, const int64_t *oc, const float *x, int64_t T, int64_t C, int mode,
-              int threads) {
-    const XQ8Rows xq(x, T, C);
+void fused_q8_groups(const uint8_t *const *w, float *const *y, const int64_t *oc, const XQ8Rows &xq, int64_t T, int64_t C,
+                     int mode) {
     const int64_t rb = W::row_bytes(C);
     const int nm = mode == FUSED_SWIGLU ? 1 : 3;  // SwiGLU: group g is rows 4g.. of both gate (w[0]) and up (w[1])
-    int64_t groups[3] = {0, 0, 0}, total = 0, work = 0;
-    for (int m = 0; m < nm; m++) {
-        groups[m] = (oc[m] + 3) / 4;
-        total += groups[m];
-        work += C * oc[m] * (mode == FUSED_SWIGLU ? 2 : 1);
-    }
-#pragma omp parallel for num_threads(threads_for(work, DECODE_GRAIN, threads)) schedule(static)
+    int64_t groups[3] = {0, 0, 0}, total = 0;
+    for (int m = 0; m < nm; m++) total += groups[m] = (oc[m] + 3) / 4;
+#pragma omp for schedule(static)
     for (int64_t g = 0; g < total; g++) {
         int m = 0;
         int64_t k = g;
@@ -691,6 +689,16 @@ void fused_q8(const uint8_t *const *w, float *const *y, const int64_t *oc, const
                 out = mode == FUSED_ADD ? out + a[4 * t + r] : a[4 * t + r];
             }
     }
+}
+
+template <class W>
+void fused_q8(const uint8_t *const *w, float *const *y, const int64_t *oc, const float *x, int64_t T, int64_t C, int mode,
+              int threads) {
+    const XQ8Rows xq(x, T, C);
+    int64_t work = 0;
+    for (int m = 0; m < (mode == FUSED_SWIGLU ? 1 : 3); m++) work += C * oc[m] * (mode == FUSED_SWIGLU ? 2 : 1);
+#pragma omp parallel num_threads(threads_for(work, DECODE_GRAIN, threads))
+    fused_q8_groups<W>(w, y, oc, xq, T, C, mode);
 }
 
 // ---- T > 3 (prefill) for the block types: int8 register tiles ----------------------------------
@@ -1268,6 +1276,41 @@ using NF4W = NF4Span;
 #endif
 
 }  // namespace
+
+// One token's products (decode_step.cpp), team-shared as fused_q8 shares them: each thread quantizes x
+// itself. Where a type has no int8 dots (the portable build), one thread runs the fused kernel while the
+// others wait (correct, not fast: the engine does not take this path there).
+template <class W>
+void products_team(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1,
+                   int64_t oc2, const float *x, int64_t C, int mode) {
+    const void *w[3] = {w0, w1, w2};
+    float *y[3] = {y0, y1, y2};
+    const int64_t oc[3] = {oc0, oc1, oc2};
+#if defined(__AVX2__)
+    if constexpr (W::Q8) {
+        const XQ8Rows xq(x, 1, C);
+        fused_q8_groups<W>((const uint8_t *const *)w, y, oc, xq, 1, C, mode);
+        return;
+    }
+#endif
+#pragma omp master
+    forward_fused<W>(w, y, oc, x, 1, C, mode, 1);
+#pragma omp barrier
+}
+
+void q8_products_team(int ggml_type, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2,
+                      int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
+    switch (ggml_type) {
+        case 2: products_team<Q4_0W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 3: products_team<Q4_1W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 6: products_team<Q5_0W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 7: products_team<Q5_1W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 8: products_team<Q8_0W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 12: products_team<Q4_KW>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 13: products_team<Q5_KW>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        default: products_team<Q6_KW>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;  // 14 (Java checks)
+    }
+}
 
 #define CORTADO_MATMUL(name, W)                                                                              \
     void matmul_forward_##name(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC,     \

@@ -186,18 +186,20 @@ void matmul_forward_fused_q4_kx8(const void *w0, const void *w1, const void *w2,
 void matmul_forward_fused_q8_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_q5_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 // ---- one decode step, every layer in one parallel region (decode_step.cpp) -------------------------
-// The engine's per-token path when every layer's products are packed (x8) and the KV cache is f16: one
+// The engine's per-token path when the KV cache is f16 and every product is packed (x8) or of a stored block type: one
 // token at position pos (< ctx) through L layers of a Llama-family decoder, x (dim) updated in place:
 //   x += attention(rope(Wq.n(x) + bq), rope(Wk.n(x) + bk), Wv.n(x) + bv) . Wo^T;  x += Wd.(silu(Wg.n(x)) * Wu.n(x))
 // (n = RMSNorm with eps), the new key and value stored at pos first. Bit-identical to running
 // rmsnorm_forward_f32, matmul_forward_fused_<layout>, bias_add_forward_f32, rope_forward_f32, kv_store_f16 and
 // attention_forward_f16kv one by one. Per layer l:
-//   w[7l ..]:       wq (H*D, dim), wk, wv (KVH*D, dim), wo (dim, H*D), gate, up (F, dim), down (dim, F), packed
-//   layouts[4l ..]: the layouts of (wq, wk, wv), wo, (gate, up), down: 0 q4_0x8, 1 q4_kx8, 2 q8_0x8, 3 q5_0x8
+//   w[7l ..]:       wq (H*D, dim), wk, wv (KVH*D, dim), wo (dim, H*D), gate, up (F, dim), down (dim, F)
+//   layouts[4l ..]: the layouts of (wq, wk, wv), wo, (gate, up), down: 0 q4_0x8, 1 q4_kx8, 2 q8_0x8, 3 q5_0x8, or
+//                   100 + the GGML type id of a stored q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, q5_k or q6_k matrix
+//                   (AVX2: shared int8 dots; the portable build multiplies those on one thread)
 //   vec[5l ..]:     attn_norm (dim), ffn_norm (dim), bq (H*D), bk, bv (KVH*D); biases null when absent
 //   cache[2l ..]:   kc, vc (KVH, ctx, D) f16
 // RoPE as rope_forward_f32 (theta, freq_scale, freq_factors (D/2, nullable), neox). D even, at most 1024.
-void decode_layers_forward_x8(float *x, int64_t L, const void *const *w, const int32_t *layouts,
+void decode_layers_forward_f16kv(float *x, int64_t L, const void *const *w, const int32_t *layouts,
                               const float *const *vec, uint16_t *const *cache, int64_t dim, int64_t H, int64_t KVH,
                               int64_t D, int64_t F, int64_t ctx, int64_t pos, float eps, float theta,
                               float freq_scale, const float *freq_factors, int neox, int threads);

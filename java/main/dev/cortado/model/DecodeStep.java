@@ -3,6 +3,7 @@ package dev.cortado.model;
 import dev.cortado.kernels.CpuKernels;
 import dev.cortado.kernels.Kernels;
 import dev.cortado.kernels.PackedWeights;
+import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -12,12 +13,15 @@ import org.bytedeco.javacpp.ShortPointer;
 import java.util.List;
 
 /**
- * One decoded token through every layer as one native call ({@code decode_layers_forward_x8},
+ * One decoded token through every layer as one native call ({@code decode_layers_forward_f16kv},
  * native/cpu/decode_step.cpp): the threads stay in one parallel region for the whole step instead of
  * forking and joining ~10 times per layer, and Java makes one call instead of ~300. Bit-identical to
- * {@link Transformer}'s kernel-by-kernel path, which it replaces only where it applies: every layer's
- * seven products packed ({@link Linear#pack}; the query, key and value weights in one layout, gate and up
- * in one), an f16 KV cache, and (checked per step by the caller) no LoRA adapter applied.
+ * {@link Transformer}'s kernel-by-kernel path, which it replaces only where it applies: an f16 KV cache;
+ * every product packed ({@link Linear#pack}) or of a stored block type with int8 dots (q4_0, q4_1, q5_0,
+ * q5_1, q8_0, q4_k, q5_k, q6_k: a Q4_K_M file's q6_k tensors), the query, key and value weights in one
+ * layout, gate and up in one; and, checked per step by the caller ({@link #fastOn}), no LoRA adapter
+ * applied and, when a product is stored, the AVX2 kernels in use (the portable build has no shared int8
+ * products for those and would run them on one thread).
  *
  * <p>The weights, norms, biases and caches are checked here once, when the plan is built; a step checks
  * its position. The native side trusts both.
@@ -34,6 +38,7 @@ final class DecodeStep implements AutoCloseable {
     private final boolean neox;
     private final PointerPointer<Pointer> weights, vectors, caches;
     private final IntPointer layouts;
+    private boolean stored;  // some product in its stored layout
 
     private DecodeStep(ModelConfig c, int ctx, float freqScale, FloatPointer ropeFreqs, boolean neox, List<LayerWeights> ls) {
         this.c = c;
@@ -53,16 +58,34 @@ final class DecodeStep implements AutoCloseable {
             caches.put(2L * l, lw.keys());
             caches.put(2L * l + 1, lw.values());
             Linear[] p = lw.products();
-            layouts.put(4L * l, p[0].packedLayout().ordinal());
-            layouts.put(4L * l + 1, p[3].packedLayout().ordinal());
-            layouts.put(4L * l + 2, p[4].packedLayout().ordinal());
-            layouts.put(4L * l + 3, p[6].packedLayout().ordinal());
+            layouts.put(4L * l, code(p[0]));
+            layouts.put(4L * l + 1, code(p[3]));
+            layouts.put(4L * l + 2, code(p[4]));
+            layouts.put(4L * l + 3, code(p[6]));
+            for (Linear x : p) stored |= x.packedLayout() == null;
         }
     }
 
+    /** The stored block types the step multiplies (by their int8 dots on AVX2). */
+    private static final java.util.Set<TensorType> STORED_TYPES = java.util.EnumSet.of(TensorType.Q4_0, TensorType.Q4_1,
+            TensorType.Q5_0, TensorType.Q5_1, TensorType.Q8_0, TensorType.Q4_K, TensorType.Q5_K, TensorType.Q6_K);
+    private static final int STORED = 100;  // kernels.h: 100 + the GGML type id of a stored matrix
+
+    /** A product's code for the native plan: its packed layout, or STORED + its type's GGML id; -1 when neither. */
+    private static int code(Linear l) {
+        if (l.packedLayout() != null) return l.packedLayout().ordinal();
+        return STORED_TYPES.contains(l.type()) ? STORED + l.type().ggmlId() : -1;
+    }
+
+    /** Whether the step runs at full speed with the kernels' instruction set {@code isa} (see the class comment). */
+    boolean fastOn(String isa) {
+        return !stored || isa.equals("avx2");
+    }
+
     /**
-     * The plan for these layers, or null when the step does not apply (a product not packed, the query /
-     * key / value or gate / up weights in different layouts, a head width over 1024 or odd). Throws when a
+     * The plan for these layers, or null when the step does not apply (a product neither packed nor of a
+     * stored block type, the query / key / value or gate / up weights in different layouts, a head width over
+     * 1024 or odd). Throws when a
      * weight, vector or cache is smaller than the config says (a bug, not a user error: the model file was
      * validated before).
      */
@@ -71,9 +94,8 @@ final class DecodeStep implements AutoCloseable {
         if (ls.isEmpty() || D % 2 != 0 || D > 1024 || (long) c.nHeads() * D != qDim || (long) c.nKvHeads() * D != kvDim) return null;
         for (LayerWeights lw : ls) {
             Linear[] p = lw.products();
-            for (Linear l : p) if (l.packedLayout() == null) return null;
-            if (p[1].packedLayout() != p[0].packedLayout() || p[2].packedLayout() != p[0].packedLayout()
-                    || p[5].packedLayout() != p[4].packedLayout()) return null;
+            for (Linear l : p) if (code(l) < 0) return null;
+            if (code(p[1]) != code(p[0]) || code(p[2]) != code(p[0]) || code(p[5]) != code(p[4])) return null;
             int[][] shapes = {{qDim, dim}, {kvDim, dim}, {kvDim, dim}, {dim, qDim}, {ffn, dim}, {ffn, dim}, {dim, ffn}};
             for (int i = 0; i < 7; i++) {
                 Linear l = p[i];
@@ -82,8 +104,9 @@ final class DecodeStep implements AutoCloseable {
                             + l.inFeatures() + ", expected " + shapes[i][0] + " x " + shapes[i][1]);
                 }
                 PackedWeights.Layout layout = l.packedLayout();
-                Kernels.checkRange("decode step: " + l.name() + " bytes", 0, layout.byteSize(l.outFeatures(), l.inFeatures()),
-                        l.bytes().capacity());
+                long bytes = layout != null ? layout.byteSize(l.outFeatures(), l.inFeatures())
+                        : l.type().byteSize(l.outFeatures(), l.inFeatures());
+                Kernels.checkRange("decode step: " + l.name() + " bytes", 0, bytes, l.bytes().capacity());
                 atStart(l.name(), l.bytes());
             }
             FloatPointer[] v = lw.vectors();
@@ -123,7 +146,7 @@ final class DecodeStep implements AutoCloseable {
         if (pos < 0 || pos >= ctx) throw new IndexOutOfBoundsException("decode step: position " + pos + " outside the context of " + ctx);
         if (x.position() != 0) throw new IllegalArgumentException("decode step: x must be at position 0");
         Kernels.checkRange("decode step: x", 0, c.dim(), x.capacity());
-        CpuKernels.decode_layers_forward_x8(x, layers, weights, layouts, vectors, caches, c.dim(), c.nHeads(), c.nKvHeads(),
+        CpuKernels.decode_layers_forward_f16kv(x, layers, weights, layouts, vectors, caches, c.dim(), c.nHeads(), c.nKvHeads(),
                 c.headDim(), c.ffnDim(), ctx, pos, c.rmsEps(), c.ropeTheta(), freqScale, ropeFreqs, neox ? 1 : 0,
                 Kernels.threads());
     }

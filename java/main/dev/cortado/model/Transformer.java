@@ -177,7 +177,14 @@ public final class Transformer implements AutoCloseable {
 
     /** Whether decoded tokens run as one native call ({@link DecodeStep}) now. */
     boolean decodesInOneCall() {
-        return useDecodeStep && decodeStep != null && lora.isEmpty();
+        return useDecodeStep && decodeStep != null && lora.isEmpty() && (forceDecodeStep || decodeStep.fastOn(Kernels.isa()));
+    }
+
+    private boolean forceDecodeStep;
+
+    /** Runs the one-call step even where it would be slow (stored weights on the portable kernels): for tests. */
+    void forceDecodeStep(boolean on) {
+        forceDecodeStep = on;
     }
 
     /** How many weight products run on repacked weights. */

@@ -118,6 +118,32 @@ class LoraRuntimeTest {
         }
     }
 
+    /**
+     * Decoding one token at a time on a quantized model with an f16 cache normally runs every layer in one
+     * native call (model.DecodeStep), which has no LoRA products: with an adapter applied the engine must
+     * take its kernel-by-kernel path, and go back when the adapter is removed.
+     */
+    @Test
+    void adapterAppliesWhenDecodingAQuantizedModelOneTokenAtATime() throws IOException {
+        Path base = LoraMergeTest.baseDir();
+        LoraAdapter a;
+        try (ModelFile b = ModelLoader.open(base)) {
+            a = LoraFiles.open(peft("q8", PeftFixture.tinyStories(21, 4, 8, 2)), b.config());
+        }
+        Path q8 = tmp.resolve("base-q8_0.gguf");
+        try (ModelFile b = ModelLoader.open(base)) {
+            ModelWriter.writeGguf(b, q8, TensorType.Q8_0, Progress.NONE);
+        }
+        try (ModelFile m = ModelLoader.open(q8); Transformer t = new Transformer(m, 64, 1, KvCacheType.F16)) {
+            float[] baseOne = logitsOneByOne(t);
+            int id = t.addAdapter(a, 1f);
+            float[] run = logitsOneByOne(t);
+            assertTrue(normalisedMaxDiff(baseOne, run) > 1e-2, "the adapter must matter token by token");
+            t.removeAdapter(id);
+            assertArrayEquals(baseOne, logitsOneByOne(t), "removed: the base again, bit for bit");
+        }
+    }
+
     @Test
     void twoAdaptersWithTheirFactors() throws IOException {
         Path base = LoraMergeTest.baseDir();
