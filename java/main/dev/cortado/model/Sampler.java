@@ -74,34 +74,44 @@ public final class Sampler {
         float max = l[argmax(l)];
         float cutoff = settings.minP() > 0f ? max + (float) Math.log(settings.minP()) - 1e-6f : Float.NEGATIVE_INFINITY;
         int k = settings.topK() > 0 ? Math.min(settings.topK(), V) : V;
-        int m = 0;
-        for (int i = 0; i < V; i++) if (l[i] >= cutoff) order[m++] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
-        if (m > k) {
-            selectLargest(order, m, k);
-            m = k;
-        }
-        Arrays.sort(order, 0, m);
-        int n = m;
-        for (int r = 0; r < n; r++) ids[r] = V - 1 - (int) (order[n - 1 - r] & 0xffffffffL);
         // softmax before temperature, over the top-k set (or the vocabulary), as llama.cpp's top-p and min-p see it
         double sum = 0;
-        if (k < V) {
-            if (m < k) {  // min-p removed some of the top k: the normaliser still spans all k
-                sum = topKSum(l, k, max);
-            } else {
-                for (int r = 0; r < n; r++) sum += Math.exp(l[ids[r]] - max);
-            }
-        } else {
+        if (k == V) {
             for (int i = 0; i < V; i++) sum += Math.exp(l[i] - max);
+        }
+        // Without top-k, top-p needs only the sorted prefix that holds its mass: the logits within some
+        // distance of the max (a prefix of the sorted order) when they reach p (a full sort of a 50k
+        // vocabulary costs ~4 ms a token; the prefix is usually a few tokens).
+        float floor = cutoff;
+        if (k == V && settings.topP() < 1f) floor = Math.max(cutoff, nucleusFloor(l, max, cutoff, sum));
+        int n = candidates(l, floor, k);
+        if (n < 0) {  // min-p removed some of the top k: the normaliser still spans all k
+            n = -n;
+            sum = topKSum(l, k, max);
+        } else if (k < V) {
+            for (int r = 0; r < n; r++) sum += Math.exp(l[ids[r]] - max);
         }
         for (int r = 0; r < n; r++) probs[r] = (float) Math.exp(l[ids[r]] - max);
         if (settings.topP() < 1f) {
             double cum = 0;
+            int all = n;
             for (int r = 0; r < n; r++) {
                 cum += probs[r] / sum;
                 if (cum >= settings.topP()) {
                     n = r + 1;
                     break;
+                }
+            }
+            if (n == all && floor > cutoff) {  // rounding left the prefix short of p: every candidate, sorted
+                n = candidates(l, cutoff, k);
+                for (int r = 0; r < n; r++) probs[r] = (float) Math.exp(l[ids[r]] - max);
+                cum = 0;
+                for (int r = 0; r < n; r++) {
+                    cum += probs[r] / sum;
+                    if (cum >= settings.topP()) {
+                        n = r + 1;
+                        break;
+                    }
                 }
             }
         }
@@ -115,6 +125,63 @@ public final class Sampler {
             if (u < cum) return ids[r];
         }
         return ids[n - 1];
+    }
+
+    /**
+     * ids[0..n) = the tokens whose logit is at least {@code floor}, at most the k largest, most likely
+     * first (ties: lowest id first). Returns n, or -n when top-k is on and fewer than k passed the floor.
+     */
+    private int candidates(float[] l, float floor, int k) {
+        int V = l.length, m = 0;
+        // the k largest are among the logits above a floor that at least k reach: select among those only
+        float f = k < V ? Math.max(floor, floorHolding(l, l[argmax(l)], k)) : floor;
+        for (int i = 0; i < V; i++) if (l[i] >= f) order[m++] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
+        boolean fewer = k < V && m < k;
+        if (m > k) {
+            selectLargest(order, m, k);
+            m = k;
+        }
+        Arrays.sort(order, 0, m);
+        for (int r = 0; r < m; r++) ids[r] = V - 1 - (int) (order[m - 1 - r] & 0xffffffffL);
+        return fewer ? -m : m;
+    }
+
+    /**
+     * A logit floor above {@code cutoff} whose tokens hold more than top-p of the mass {@code sum} (so the
+     * nucleus, a prefix of the sorted order, lies above it), or {@code cutoff} when none is found: floors
+     * of max - 1, 2, 4, ... 32, one pass over the vocabulary each, while they keep few enough tokens to pay.
+     */
+    private float nucleusFloor(float[] l, float max, float cutoff, double sum) {
+        double need = settings.topP() * sum * (1 + 1e-6);  // margin for the float rounding of the probabilities
+        for (float d = 1; d <= 32; d *= 2) {
+            float floor = max - d;
+            if (floor <= cutoff) return cutoff;
+            double mass = 0;
+            int count = 0;
+            for (float x : l) {
+                if (x >= floor) {
+                    mass += Math.exp(x - max);
+                    count++;
+                }
+            }
+            if (mass >= need) return floor;
+            if (count > l.length / 4) return cutoff;  // a flat distribution: sort it all
+        }
+        return cutoff;
+    }
+
+    /**
+     * A floor that at least k logits reach, as high as a few counting passes find (max - 1, 2, 4, ... 32),
+     * else -infinity: the k largest logits all lie at or above it.
+     */
+    private static float floorHolding(float[] l, float max, int k) {
+        for (float d = 1; d <= 32; d *= 2) {
+            float floor = max - d;
+            int count = 0;
+            for (float x : l) if (x >= floor) count++;
+            if (count >= k) return floor;
+        }
+        return Float.NEGATIVE_INFINITY;
     }
 
     /** Moves the k largest of a[0..n) to a[0..k) (unordered): quickselect. */
@@ -138,11 +205,15 @@ public final class Sampler {
         }
     }
 
-    /** Sum of exp(l - max) over the k largest logits (used when min-p cut inside the top k). */
+    /**
+     * Sum of exp(l - max) over the k largest logits (used when min-p cut inside the top k): selected among
+     * the logits above a floor that at least k reach (the k largest are then all there).
+     */
     private double topKSum(float[] l, int k, float max) {
-        int V = l.length;
-        for (int i = 0; i < V; i++) order[i] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
-        selectLargest(order, V, k);
+        int V = l.length, m = 0;
+        float floor = floorHolding(l, max, k);
+        for (int i = 0; i < V; i++) if (l[i] >= floor) order[m++] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
+        selectLargest(order, m, k);
         double sum = 0;
         for (int r = 0; r < k; r++) sum += Math.exp(l[V - 1 - (int) (order[r] & 0xffffffffL)] - max);
         return sum;

@@ -81,6 +81,83 @@ class SamplerTest {
         assertEquals(0.8, coldZeros / (double) n, 0.015);
     }
 
+    /**
+     * llama.cpp's chain written plainly (every token sorted, no pre-selection): the Sampler only skips
+     * work that cannot change the outcome, so on a 50k vocabulary — flat and peaked logits, every mix of
+     * top-k, top-p and min-p, with a repetition penalty — it must draw the same tokens from the same seed.
+     */
+    static int reference(Sampler.Settings st, java.util.SplittableRandom random, float[] logits, int[] history, int len) {
+        int V = logits.length;
+        float[] l = logits.clone();
+        java.util.Set<Integer> seen = new HashSet<>();
+        for (int i = Math.max(0, len - st.repeatLastN()); i < len; i++) {
+            if (st.repeatPenalty() != 1f && seen.add(history[i])) {
+                l[history[i]] = l[history[i]] > 0 ? l[history[i]] / st.repeatPenalty() : l[history[i]] * st.repeatPenalty();
+            }
+        }
+        Integer[] ids = new Integer[V];
+        for (int i = 0; i < V; i++) ids[i] = i;
+        java.util.Arrays.sort(ids, (a, b) -> l[a] != l[b] ? Float.compare(l[b], l[a]) : Integer.compare(a, b));
+        float max = l[ids[0]];
+        int k = st.topK() > 0 ? Math.min(st.topK(), V) : V;
+        double sum = 0;
+        if (k == V) {
+            for (int i = 0; i < V; i++) sum += Math.exp(l[i] - max);
+        } else {
+            for (int r = 0; r < k; r++) sum += Math.exp(l[ids[r]] - max);
+        }
+        float cutoff = st.minP() > 0f ? max + (float) Math.log(st.minP()) - 1e-6f : Float.NEGATIVE_INFINITY;
+        int n = 0;
+        while (n < k && l[ids[n]] >= cutoff) n++;
+        if (st.topP() < 1f) {
+            double cum = 0;
+            for (int r = 0; r < n; r++) {
+                cum += (float) Math.exp(l[ids[r]] - max) / sum;
+                if (cum >= st.topP()) {
+                    n = r + 1;
+                    break;
+                }
+            }
+        }
+        double total = 0;
+        float[] p = new float[n];
+        for (int r = 0; r < n; r++) total += p[r] = (float) Math.exp((l[ids[r]] - max) * (1f / st.temperature()));
+        double u = random.nextDouble() * total, cum = 0;
+        for (int r = 0; r < n; r++) {
+            cum += p[r];
+            if (u < cum) return ids[r];
+        }
+        return ids[n - 1];
+    }
+
+    @Test
+    void largeVocabularyDrawsEqualThePlainChain() {
+        int V = 50_000;
+        java.util.Random rnd = new java.util.Random(7);
+        float[][] logits = new float[4][V];
+        for (int i = 0; i < V; i++) {
+            logits[0][i] = (float) rnd.nextGaussian();                            // flat: the nucleus is most of V
+            logits[1][i] = (float) (4 * rnd.nextGaussian());                      // peaked
+            logits[2][i] = (float) (12 * Math.pow(rnd.nextDouble(), 30) + rnd.nextGaussian());  // a few far ahead
+            logits[3][i] = i % 1000 == 0 ? 5f : (float) Math.floor(2 * rnd.nextGaussian());     // ties
+        }
+        float[][] settings = {{0.8f, 40, 0.95f, 0.05f}, {0.8f, 0, 0.95f, 0.05f}, {1f, 0, 0.9f, 0f}, {0.7f, 40, 1f, 0f},
+                {1.2f, 0, 1f, 0.1f}, {0.9f, 3000, 0.99f, 0f}, {1f, 0, 0.5f, 0.3f}};
+        int[] hist = new int[64];
+        for (int i = 0; i < hist.length; i++) hist[i] = (i * 7919) % V;
+        for (float[] c : settings) {
+            Sampler.Settings st = new Sampler.Settings(c[0], (int) c[1], c[2], c[3], 1.1f, 64, 42);
+            for (float[] l : logits) {
+                Sampler fast = new Sampler(st);
+                java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+                for (int draw = 0; draw < 12; draw++) {
+                    assertEquals(reference(st, random, l, hist, hist.length), fast.sample(l, hist, hist.length),
+                            "draw " + draw + " with " + java.util.Arrays.toString(c));
+                }
+            }
+        }
+    }
+
     @Test
     void sameSeedSameDraws() {
         float[] l = new float[1000];
