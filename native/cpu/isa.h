@@ -90,6 +90,9 @@ void matmul_forward_fused_q8_0x8(const void *w0, const void *w1, const void *w2,
 void repack_q5_0x8(const void *w, void *out, int64_t C, int64_t OC, int threads);
 void matmul_forward_q5_0x8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
 void matmul_forward_fused_q5_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
+void repack_q6_kx8(const void *w, void *out, int64_t C, int64_t OC, int threads);
+void matmul_forward_q6_kx8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_fused_q6_kx8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void decode_layers_forward_f16kv(float *x, int64_t L, const void *const *w, const int32_t *layouts,
                               const float *const *vec, uint16_t *const *cache, int64_t dim, int64_t H, int64_t KVH,
                               int64_t D, int64_t F, int64_t ctx, int64_t pos, float eps, float theta,

@@ -1,5 +1,6 @@
 // Quantized weights repacked for the engine ("x8" layouts): one AVX2 vector holds 8 rows. Compiled
-// once per ISA (see Makefile). Layouts: Q4_0 -> q4_0x8, Q4_K -> q4_kx8, Q8_0 -> q8_0x8, Q5_0 -> q5_0x8.
+// once per ISA (see Makefile). Layouts: Q4_0 -> q4_0x8, Q4_K -> q4_kx8, Q8_0 -> q8_0x8, Q5_0 -> q5_0x8,
+// Q6_K -> q6_kx8.
 //
 // Why: decoding one token is one pass over every weight, and on two cores the row-by-row int8 dots of
 // matmul.cpp (dot_q4_0: ~12 instructions per row and block of 32, a horizontal sum per row; dot_q4_k
@@ -32,6 +33,16 @@
 // q5_0x8, C a multiple of 32: group g is C / 32 units of 176 bytes: the 8 rows' fp16 d; 8 x 4 bytes of
 // fifth bits, row r's at 16 + 4r, permuted so that bit s of byte k belongs to the weight that step s
 // puts in byte k; then the nibbles as in q4_0x8 (weight = d * ((nibble | fifth << 4) - 16)). Same size.
+//
+// q6_kx8, C a multiple of 256: group g is C / 256 units of 1680 bytes (a Q6_K super-block of 8 rows):
+//   bytes [0, 16)      the 8 rows' fp16 d
+//   bytes [16, 144)    the int8 sub-block scales, sub-block s (16 columns) of row r at 16 + 8s + r
+//   bytes [144, 1680)  per block b of 32 columns, 192 bytes at 144 + 192b: 4 vectors of 32 bytes whose
+//                      bytes 4r .. 4r+3 of vector j hold row r's levels' low 4 bits of step j (weights
+//                      4j .. 4j+3 of the block) in the low nibbles and of step j + 4 in the high ones;
+//                      then 2 vectors whose byte 4r + k of vector h holds the 2 high bits of step 4h + i's
+//                      weight k at bits 2i .. 2i+1 (weight = d * scale * (level - 32), level 0..63).
+// Same size as Q6_K.
 //
 // All: the groups follow each other, so one thread's rows are one sequential stream.
 #include <stdint.h>
@@ -116,6 +127,10 @@ struct Nibble5Levels {
 struct SignedLevels {
     static constexpr bool SIGNED = true, SC16 = false, CORR = false;
     static constexpr int LEVEL_MAX = 127;
+};
+struct Q6Levels {  // Q6_K: level - 32, with 16-weight sub-scales (matmul.cpp's Q6_KSpan)
+    static constexpr bool SIGNED = true, SC16 = true, CORR = false;
+    static constexpr int LEVEL_MAX = 32;
 };
 
 // The 8 bytes at p (one per row) as floats.
@@ -584,13 +599,13 @@ void prefill(const uint8_t *w, float *y, int64_t OC, const XRows &x, int64_t T, 
     const int64_t span_units = std::max<int64_t>(1, std::min(SPAN, C) / L::UNIT), kbmax = span_units * L::UNIT / 32;
 #pragma omp parallel num_threads((int)std::min<int64_t>(threads_for(T * C * OC, GRAIN, threads), tiles))
     {
-        const size_t group_bytes = (size_t)(kbmax * (256 + 32 + 32));
+        const size_t group_bytes = (size_t)(kbmax * (256 + 32 + 32 + 64));  // q, d, c, sc (Q6_K's sub-scales)
         int8_t *mem = (int8_t *)aligned_alloc(32, TILE_GROUPS * group_bytes);
         if (!mem) abort();  // ~80 KB: failing here means the process is already lost
         Q8Group gs[TILE_GROUPS];
         for (int64_t i = 0; i < TILE_GROUPS; i++) {
             int8_t *base = mem + i * group_bytes;
-            gs[i] = Q8Group{base, (float *)(base + 256 * kbmax), (float *)(base + 288 * kbmax), nullptr};
+            gs[i] = Q8Group{base, (float *)(base + 256 * kbmax), (float *)(base + 288 * kbmax), (int16_t *)(base + 320 * kbmax)};
         }
 #pragma omp for schedule(static)
         for (int64_t tile = 0; tile < tiles; tile++) {
@@ -618,6 +633,164 @@ void prefill(const uint8_t *w, float *y, int64_t OC, const XRows &x, int64_t T, 
     }
 }
 #endif
+
+// ---- q6_kx8 -------------------------------------------------------------------------------------
+struct Q6_Kx8 {
+    static constexpr int64_t UNIT = 256, UNIT_BYTES = 1680;
+#if defined(__AVX2__)
+    using Levels = Q6Levels;
+#endif
+
+    // Row r's 256 levels (0..63, weight = d * scale[col / 16] * (level - 32)) from its Q6_K block
+    // (ql: 128 bytes of low nibbles, qh: 64 of 2-bit highs, 16 int8 scales, fp16 d), as llama.cpp lays it out.
+    static void levels_of(const uint8_t *blk, uint8_t *lv) {
+        for (int n = 0; n < 2; n++) {
+            const uint8_t *ql = blk + 64 * n, *qh = blk + 128 + 32 * n;
+            for (int l = 0; l < 32; l++) {
+                lv[128 * n + l] = (uint8_t)((ql[l] & 0x0F) | ((qh[l] & 3) << 4));
+                lv[128 * n + l + 32] = (uint8_t)((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4));
+                lv[128 * n + l + 64] = (uint8_t)((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+                lv[128 * n + l + 96] = (uint8_t)((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+            }
+        }
+    }
+
+    static void repack(const uint8_t *src, uint8_t *dst, int64_t g, int64_t nu) {
+        for (int64_t u = 0; u < nu; u++) {
+            uint8_t *o = dst + (g * nu + u) * UNIT_BYTES;
+            memset(o + 144, 0, UNIT_BYTES - 144);
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *blk = src + ((8 * g + r) * nu + u) * 210;
+                uint8_t lv[256];
+                levels_of(blk, lv);
+                memcpy(o + 2 * r, blk + 208, 2);
+                for (int sb = 0; sb < 16; sb++) o[16 + 8 * sb + r] = blk[192 + sb];
+                for (int b = 0; b < 8; b++) {
+                    uint8_t *q = o + 144 + 192 * b;
+                    for (int st = 0; st < 8; st++)
+                        for (int k = 0; k < 4; k++) {
+                            const uint8_t v = lv[32 * b + 4 * st + k];
+                            q[32 * (st % 4) + 4 * r + k] |= (uint8_t)((v & 0x0F) << (st < 4 ? 0 : 4));
+                            q[128 + 32 * (st / 4) + 4 * r + k] |= (uint8_t)((v >> 4) << (2 * (st % 4)));
+                        }
+                }
+            }
+        }
+    }
+
+#if defined(__AVX2__)
+    // Step st (0..7) of a block's 8 rows as signed levels (level - 32): the nibbles of vector st % 4
+    // (low for st < 4) or'ed with the 2 bits of high vector st / 4 at 2 (st % 4), moved to bits 4-5
+    // (16-bit shifts: the mask keeps each byte's own bits).
+    template <int ST>
+    static inline __m256i step(const __m256i *nv, const __m256i *hv) {
+        const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+        const __m256i nib = ST < 4 ? _mm256_and_si256(nv[ST % 4], m4) : _mm256_and_si256(_mm256_srli_epi16(nv[ST % 4], 4), m4);
+        constexpr int I = ST % 4;
+        const __m256i h = hv[ST / 4];
+        const __m256i t = I == 0 ? _mm256_slli_epi16(h, 4) : I == 1 ? _mm256_slli_epi16(h, 2) : I == 2 ? h : _mm256_srli_epi16(h, 2);
+        return _mm256_sub_epi8(_mm256_or_si256(nib, _mm256_and_si256(t, m30)), _mm256_set1_epi8(32));
+    }
+
+    // The 16 int16 lanes 2r, 2r + 1 = row r's scale of sub-block sb, for vpmaddwd.
+    static inline __m256i scales16(const uint8_t *unit, int sb) {
+        const __m128i b = _mm_loadl_epi64((const __m128i *)(unit + 16 + 8 * sb));
+        return _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(b, b));
+    }
+
+    // As q8_micro does Q6_K (signed levels, |w| x sign(x, w)), 8 rows per vector: per sub-block of 16
+    // columns 4 steps sum in int16 (4 x 2 x 32 x 127 < 32768), vpmaddwd by the rows' int8 scales gives
+    // int32, and per block of 32 one conversion times d * d_x.
+    template <int M>
+    static void dot(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, float *out) {
+        __m256 acc[M];
+        CORTADO_UNROLL for (int i = 0; i < M; i++) acc[i] = _mm256_setzero_ps();
+        for (int64_t u = 0; u < nu; u++) {
+            const uint8_t *unit = gp + UNIT_BYTES * u;
+            prefetch_lines(unit, 144);
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)unit));
+            for (int b = 0; b < 8; b++) {
+                const uint8_t *q = unit + 144 + 192 * b;
+                prefetch_lines(q, 192);
+                __m256i nv[4], hv[2];
+                CORTADO_UNROLL for (int j = 0; j < 4; j++) nv[j] = _mm256_loadu_si256((const __m256i *)(q + 32 * j));
+                hv[0] = _mm256_loadu_si256((const __m256i *)(q + 128));
+                hv[1] = _mm256_loadu_si256((const __m256i *)(q + 160));
+                const __m256i w[8] = {step<0>(nv, hv), step<1>(nv, hv), step<2>(nv, hv), step<3>(nv, hv),
+                                      step<4>(nv, hv), step<5>(nv, hv), step<6>(nv, hv), step<7>(nv, hv)};
+                const __m256i sc0 = scales16(unit, 2 * b), sc1 = scales16(unit, 2 * b + 1);
+                CORTADO_UNROLL for (int i = 0; i < M; i++) {
+                    const int64_t t = t0 + i, xb = 8 * u + b;
+                    const int32_t *x4 = x.x4(t, xb);
+                    __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+                    CORTADO_UNROLL for (int st = 0; st < 4; st++) {
+                        const __m256i xa = _mm256_set1_epi32(x4[st]), xc = _mm256_set1_epi32(x4[st + 4]);
+                        s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(_mm256_sign_epi8(w[st], w[st]), _mm256_sign_epi8(xa, w[st])));
+                        s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(_mm256_sign_epi8(w[st + 4], w[st + 4]), _mm256_sign_epi8(xc, w[st + 4])));
+                    }
+                    const __m256i s32 = _mm256_add_epi32(_mm256_madd_epi16(s0, sc0), _mm256_madd_epi16(s1, sc1));
+                    acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s32), _mm256_mul_ps(dw, _mm256_broadcast_ss(x.d + t * x.nb + xb)), acc[i]);
+                }
+            }
+        }
+        CORTADO_UNROLL for (int i = 0; i < M; i++) _mm256_storeu_ps(out + 8 * i, acc[i]);
+    }
+
+    // units [u0, u0 + nu) -> g's layout: block b's 8 steps of signed levels, d = the rows' d, c = 0, and
+    // the two sub-blocks' scales as int16 pairs (as matmul.cpp's Q6_KSpan).
+    static void unpack(const uint8_t *gp, int64_t u0, int64_t nu, const Q8Group &g) {
+        for (int64_t k = 0; k < nu; k++) {
+            const uint8_t *unit = gp + UNIT_BYTES * (u0 + k);
+            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)unit));
+            for (int b = 0; b < 8; b++) {
+                const uint8_t *q = unit + 144 + 192 * b;
+                __m256i nv[4], hv[2];
+                CORTADO_UNROLL for (int j = 0; j < 4; j++) nv[j] = _mm256_loadu_si256((const __m256i *)(q + 32 * j));
+                hv[0] = _mm256_loadu_si256((const __m256i *)(q + 128));
+                hv[1] = _mm256_loadu_si256((const __m256i *)(q + 160));
+                __m256i *o = (__m256i *)(g.q + 256 * (8 * k + b));
+                _mm256_store_si256(o + 0, step<0>(nv, hv));
+                _mm256_store_si256(o + 1, step<1>(nv, hv));
+                _mm256_store_si256(o + 2, step<2>(nv, hv));
+                _mm256_store_si256(o + 3, step<3>(nv, hv));
+                _mm256_store_si256(o + 4, step<4>(nv, hv));
+                _mm256_store_si256(o + 5, step<5>(nv, hv));
+                _mm256_store_si256(o + 6, step<6>(nv, hv));
+                _mm256_store_si256(o + 7, step<7>(nv, hv));
+                _mm256_store_ps(g.d + 8 * (8 * k + b), dw);
+                _mm256_store_ps(g.c + 8 * (8 * k + b), _mm256_setzero_ps());
+                _mm256_store_si256((__m256i *)(g.sc + 32 * (8 * k + b)), scales16(unit, 2 * b));
+                _mm256_store_si256((__m256i *)(g.sc + 32 * (8 * k + b) + 16), scales16(unit, 2 * b + 1));
+            }
+        }
+    }
+#else
+    static void dot_ref(const uint8_t *gp, int64_t nu, const float *xt, float *out) {
+        float acc[8] = {0};
+        for (int64_t u = 0; u < nu; u++) {
+            const uint8_t *unit = gp + UNIT_BYTES * u;
+            const float *xu = xt + 256 * u;
+            for (int r = 0; r < 8; r++) {
+                const float d = load_half(unit + 2 * r);
+                float s = 0.0f;
+                for (int b = 0; b < 8; b++) {
+                    const uint8_t *q = unit + 144 + 192 * b;
+                    for (int st = 0; st < 8; st++) {
+                        const float scale = d * (float)(int8_t)unit[16 + 8 * (2 * b + st / 4) + r];
+                        for (int k = 0; k < 4; k++) {
+                            const uint8_t nb = q[32 * (st % 4) + 4 * r + k], hb = q[128 + 32 * (st / 4) + 4 * r + k];
+                            const int level = ((st < 4 ? nb : nb >> 4) & 0x0F) | (((hb >> (2 * (st % 4))) & 3) << 4);
+                            s += scale * (float)(level - 32) * xu[32 * b + 4 * st + k];
+                        }
+                    }
+                }
+                acc[r] += s;
+            }
+        }
+        memcpy(out, acc, sizeof acc);
+    }
+#endif
+};
 
 // Rows of x per pass over the weights (the portable build's prompts; decoding is one pass): a pass's
 // rows of x stay in L2 while every group of W streams by once.
@@ -723,7 +896,8 @@ void x8_products_team(int layout, const void *w0, const void *w1, const void *w2
         case 0: products_team<Q4_0x8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
         case 1: products_team<Q4_Kx8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
         case 2: products_team<Q8_0x8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
-        default: products_team<Q5_0x8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 3: products_team<Q5_0x8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        default: products_team<Q6_Kx8>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
     }
 }
 
@@ -745,5 +919,6 @@ CORTADO_X8(q4_0x8, Q4_0x8)
 CORTADO_X8(q4_kx8, Q4_Kx8)
 CORTADO_X8(q8_0x8, Q8_0x8)
 CORTADO_X8(q5_0x8, Q5_0x8)
+CORTADO_X8(q6_kx8, Q6_Kx8)
 
 }  // namespace CORTADO_NS

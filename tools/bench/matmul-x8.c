@@ -2,7 +2,7 @@
 // x8 layouts, native/cpu/matmul_x8.cpp), calls interleaved (plain, packed, plain, ...) on the same
 // random weights and x. Prints the best GFLOP/s (2 T C OC per call) by wall time and by CPU time.
 // Build: cc -O2 tools/bench/matmul-x8.c -o /tmp/matmul-x8 -ldl
-// Usage: matmul-x8 LIB.so type T C OC threads rounds      type: q4_0 | q4_k | q8_0 | q5_0
+// Usage: matmul-x8 LIB.so type T C OC threads rounds      type: q4_0 | q4_k | q8_0 | q5_0 | q6_k
 //   e.g. matmul-x8 target/classes/dev/cortado/kernels/linux-x86_64/libjniCpuKernels.so q4_0 1 2048 65536 2 15
 #include <dlfcn.h>
 #include <stdint.h>
@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(type, "q8_0")) unit = 32, block = 34, packed_unit = 272;
     else if (!strcmp(type, "q5_0")) unit = 32, block = 22, packed_unit = 176;
     else if (!strcmp(type, "q4_k")) unit = 256, block = 144, packed_unit = 1184, scales[1] = 2;
+    else if (!strcmp(type, "q6_k")) unit = 256, block = 210, packed_unit = 1680, scales[0] = 208;
     else {
         fprintf(stderr, "unknown type %s\n", type);
         return 2;

@@ -185,6 +185,12 @@ void matmul_forward_fused_q4_0x8(const void *w0, const void *w1, const void *w2,
 void matmul_forward_fused_q4_kx8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_q8_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 void matmul_forward_fused_q5_0x8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
+// q6_kx8: a Q6_K matrix, OC a multiple of 8: group g is C/256 units of 1680 bytes (8 fp16 d; the int8 sub-scales
+// [16][8 rows]; per block of 32 columns 4 x 32 bytes of nibbles (vector j: steps j and j + 4, rows at 4r) and
+// 2 x 32 bytes of the 2-bit highs (vector h: steps 4h .. 4h + 3 at bits 2i)). Same size as Q6_K.
+void repack_q6_kx8(const void *w, void *out, int64_t C, int64_t OC, int threads);
+void matmul_forward_q6_kx8(const void *w, const float *x, float *y, int64_t T, int64_t C, int64_t OC, int threads);
+void matmul_forward_fused_q6_kx8(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t T, int64_t C, int mode, int threads);
 // ---- one decode step, every layer in one parallel region (decode_step.cpp) -------------------------
 // The engine's per-token path when the KV cache is f16 and every product is packed (x8) or of a stored block type: one
 // token at position pos (< ctx) through L layers of a Llama-family decoder, x (dim) updated in place:

@@ -128,6 +128,9 @@ public final class CpuKernels {
     public static native void repack_q5_0x8(@Cast("const void*") Pointer w, @Cast("void*") Pointer out, long C, long OC, int threads);
     public static native void matmul_forward_q5_0x8(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
     public static native void matmul_forward_fused_q5_0x8(@Cast("const void*") Pointer w0, @Cast("const void*") Pointer w1, @Cast("const void*") Pointer w2, FloatPointer y0, FloatPointer y1, FloatPointer y2, long oc0, long oc1, long oc2, FloatPointer x, long T, long C, int mode, int threads);
+    public static native void repack_q6_kx8(@Cast("const void*") Pointer w, @Cast("void*") Pointer out, long C, long OC, int threads);
+    public static native void matmul_forward_q6_kx8(@Cast("const void*") Pointer w, FloatPointer x, FloatPointer y, long T, long C, long OC, int threads);
+    public static native void matmul_forward_fused_q6_kx8(@Cast("const void*") Pointer w0, @Cast("const void*") Pointer w1, @Cast("const void*") Pointer w2, FloatPointer y0, FloatPointer y1, FloatPointer y2, long oc0, long oc1, long oc2, FloatPointer x, long T, long C, int mode, int threads);
     public static native void decode_layers_forward_f16kv(FloatPointer x, long L, @Cast("const void*const*") PointerPointer<?> w,
                                                        @Cast("const int32_t*") IntPointer layouts,
                                                        @Cast("const float*const*") PointerPointer<?> vec,

@@ -23,7 +23,9 @@ public final class PackedWeights {
         /** Q8_0, same size. */
         Q8_0X8(TensorType.Q8_0, 32, 272),
         /** Q5_0, same size. */
-        Q5_0X8(TensorType.Q5_0, 32, 176);
+        Q5_0X8(TensorType.Q5_0, 32, 176),
+        /** Q6_K, same size. */
+        Q6_KX8(TensorType.Q6_K, 256, 1680);
 
         private final TensorType source;
         private final int unit;       // columns per unit
@@ -76,6 +78,7 @@ public final class PackedWeights {
             case Q4_KX8 -> CpuKernels.repack_q4_kx8(w, out, C, OC, Kernels.threads());
             case Q8_0X8 -> CpuKernels.repack_q8_0x8(w, out, C, OC, Kernels.threads());
             case Q5_0X8 -> CpuKernels.repack_q5_0x8(w, out, C, OC, Kernels.threads());
+            case Q6_KX8 -> CpuKernels.repack_q6_kx8(w, out, C, OC, Kernels.threads());
         }
     }
 
@@ -92,6 +95,7 @@ public final class PackedWeights {
             case Q4_KX8 -> CpuKernels.matmul_forward_q4_kx8(w, x, y, T, C, OC, threads);
             case Q8_0X8 -> CpuKernels.matmul_forward_q8_0x8(w, x, y, T, C, OC, threads);
             case Q5_0X8 -> CpuKernels.matmul_forward_q5_0x8(w, x, y, T, C, OC, threads);
+            case Q6_KX8 -> CpuKernels.matmul_forward_q6_kx8(w, x, y, T, C, OC, threads);
         }
     }
 
@@ -111,6 +115,7 @@ public final class PackedWeights {
             case Q4_KX8 -> CpuKernels.matmul_forward_fused_q4_kx8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
             case Q8_0X8 -> CpuKernels.matmul_forward_fused_q8_0x8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
             case Q5_0X8 -> CpuKernels.matmul_forward_fused_q5_0x8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
+            case Q6_KX8 -> CpuKernels.matmul_forward_fused_q6_kx8(w[0], w1, w2, y[0], y1, y2, oc[0], o1, o2, x, T, C, m, threads);
         }
     }
 }

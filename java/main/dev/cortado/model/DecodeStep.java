@@ -17,8 +17,8 @@ import java.util.List;
  * native/cpu/decode_step.cpp): the threads stay in one parallel region for the whole step instead of
  * forking and joining ~10 times per layer, and Java makes one call instead of ~300. Bit-identical to
  * {@link Transformer}'s kernel-by-kernel path, which it replaces only where it applies: an f16 KV cache;
- * every product packed ({@link Linear#pack}) or of a stored block type with int8 dots (q4_0, q4_1, q5_0,
- * q5_1, q8_0, q4_k, q5_k, q6_k: a Q4_K_M file's q6_k tensors), the query, key and value weights in one
+ * every product packed ({@link Linear#pack}) or of a stored block type with int8 dots (q4_1, q5_1, q5_k,
+ * and the packable types where a matrix does not pack), the query, key and value weights in one
  * layout, gate and up in one; and, checked per step by the caller ({@link #fastOn}), no LoRA adapter
  * applied and, when a product is stored, the AVX2 kernels in use (the portable build has no shared int8
  * products for those and would run them on one thread).

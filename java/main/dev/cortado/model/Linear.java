@@ -59,7 +59,7 @@ public final class Linear {
     }
 
     /**
-     * Repacks a Q4_0 or Q4_K weight whose rows come in 8s into its x8 layout (one AVX2 vector = 8 rows:
+     * Repacks a Q4_0, Q4_K, Q8_0, Q5_0 or Q6_K weight whose rows come in 8s into its x8 layout (one AVX2 vector = 8 rows:
      * decoding reads it ~1.3-2x faster; see {@link PackedWeights}) in native memory of about the same
      * size, and hands the original's pages back (a mapped file's pages leave the resident set; a copy
      * is freed), so the model still costs its file size. Returns whether it packed. For inference:

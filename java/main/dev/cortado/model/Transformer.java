@@ -73,7 +73,7 @@ public final class Transformer implements AutoCloseable {
         this(file, contextLength, batch, kvType, REPACK);
     }
 
-    /** {@code repack}: whether Q4_0 / Q4_K / Q8_0 / Q5_0 weights are repacked at load (see {@link Linear#pack}). */
+    /** {@code repack}: whether Q4_0 / Q4_K / Q8_0 / Q5_0 / Q6_K weights are repacked at load (see {@link Linear#pack}). */
     Transformer(ModelFile file, int contextLength, int batch, KvCacheType kvType, boolean repack) {
         if (kvType == null) throw new IllegalArgumentException("null KV cache type");
         this.kvType = kvType;
@@ -159,7 +159,7 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Whether Q4_0 / Q4_K / Q8_0 / Q5_0 weights are repacked at load into their x8 layouts (see {@link Linear#pack});
+     * Whether Q4_0 / Q4_K / Q8_0 / Q5_0 / Q6_K weights are repacked at load into their x8 layouts (see {@link Linear#pack});
      * on unless the system property {@code cortado.repack} is {@code false} (to compare the two paths).
      */
     static final boolean REPACK = !"false".equals(System.getProperty("cortado.repack"));

@@ -37,7 +37,7 @@ class PackedWeightsKernelsTest {
 
     /** (C, OC) pairs: one unit, a few, and rows past one tile of 8 groups (200 = 25 groups). */
     static int[][] shapes(PackedWeights.Layout l) {
-        return l == PackedWeights.Layout.Q4_KX8 ? new int[][]{{256, 8}, {512, 24}, {1280, 200}} : new int[][]{{32, 8}, {96, 24}, {1088, 200}};
+        return l.source().blockSize() == 256 ? new int[][]{{256, 8}, {512, 24}, {1280, 200}} : new int[][]{{32, 8}, {96, 24}, {1088, 200}};
     }
 
     @ParameterizedTest
@@ -80,6 +80,7 @@ class PackedWeightsKernelsTest {
                 case Q4_KX8 -> repackQ4_K(plain, C, OC);
                 case Q8_0X8 -> repackQ8_0(plain, C, OC);
                 case Q5_0X8 -> repackQ5_0(plain, C, OC);
+                case Q6_KX8 -> repackQ6_K(plain, C, OC);
             };
             assertArrayEquals(want, got, what + " layout");
 
@@ -213,6 +214,42 @@ class PackedWeightsKernelsTest {
         return out;
     }
 
+    /**
+     * The q6_kx8 layout, written from its description in kernels.h and llama.cpp's Q6_K block (128 bytes of
+     * low nibbles, 64 of 2-bit highs, 16 int8 scales, fp16 d; weight 128n + 32j + l of half n from byte l or
+     * l + 32 of that half's nibbles and bits 2j of its high byte l).
+     */
+    static byte[] repackQ6_K(byte[] w, int C, int OC) {
+        int nu = C / 256;
+        byte[] out = new byte[(int) PackedWeights.Layout.Q6_KX8.byteSize(OC, C)];
+        for (int g = 0; g < OC / 8; g++)
+            for (int u = 0; u < nu; u++) {
+                int o = (g * nu + u) * 1680;
+                for (int r = 0; r < 8; r++) {
+                    int blk = ((8 * g + r) * nu + u) * 210;
+                    int[] level = new int[256];
+                    for (int n = 0; n < 2; n++)
+                        for (int j = 0; j < 4; j++)
+                            for (int l = 0; l < 32; l++) {
+                                int ql = w[blk + 64 * n + l + (j % 2) * 32] & 0xFF, qh = w[blk + 128 + 32 * n + l] & 0xFF;
+                                int low = j < 2 ? ql & 0xF : ql >> 4;
+                                level[128 * n + 32 * j + l] = low | (((qh >> (2 * j)) & 3) << 4);
+                            }
+                    out[o + 2 * r] = w[blk + 208];
+                    out[o + 2 * r + 1] = w[blk + 209];
+                    for (int s = 0; s < 16; s++) out[o + 16 + 8 * s + r] = w[blk + 192 + s];
+                    for (int b = 0; b < 8; b++)
+                        for (int st = 0; st < 8; st++)
+                            for (int k = 0; k < 4; k++) {
+                                int v = level[32 * b + 4 * st + k], at = o + 144 + 192 * b;
+                                out[at + 32 * (st % 4) + 4 * r + k] |= (byte) ((v & 0xF) << (st < 4 ? 0 : 4));
+                                out[at + 128 + 32 * (st / 4) + 4 * r + k] |= (byte) ((v >> 4) << (2 * (st % 4)));
+                            }
+                }
+            }
+        return out;
+    }
+
     /** Q4_K's sub-block j scale and min from its 12 bytes of 6-bit fields at q[at]. */
     static int[] scaleMin(int j, byte[] q, int at) {
         if (j < 4) return new int[]{q[at + j] & 63, q[at + j + 4] & 63};
@@ -235,7 +272,8 @@ class PackedWeightsKernelsTest {
         assertFalse(L.canPack(48, 16));
         assertFalse(PackedWeights.Layout.Q4_KX8.canPack(128, 16));
         assertEquals(PackedWeights.Layout.Q4_KX8, PackedWeights.Layout.of(TensorType.Q4_K));
-        assertEquals(null, PackedWeights.Layout.of(TensorType.Q6_K));
+        assertEquals(PackedWeights.Layout.Q6_KX8, PackedWeights.Layout.of(TensorType.Q6_K));
+        assertEquals(null, PackedWeights.Layout.of(TensorType.Q4_1));
         long n = Q.byteSize(16, 64);
         try (BytePointer w = new BytePointer(n); BytePointer out = new BytePointer(n); FloatPointer x = new FloatPointer(64);
              FloatPointer y = new FloatPointer(16); FloatPointer small = new FloatPointer(8)) {

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The engine with its Q4_0 / Q4_K / Q8_0 / Q5_0 weights repacked at load ({@link Linear#pack})
+ * The engine with its Q4_0 / Q4_K / Q8_0 / Q5_0 / Q6_K weights repacked at load ({@link Linear#pack})
  * against the same model unpacked, on a prompt (prefill) and 12 decoded tokens (the fused products):
  * every weight packed (the output and the layers' seven), and greedy decoding picks the same tokens.
  * Portable build (float products summed in another order): the logits agree within 1e-3 of their
@@ -27,7 +27,7 @@ class PackedEngineTest {
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         java.util.stream.Stream.Builder<org.junit.jupiter.params.provider.Arguments> b = java.util.stream.Stream.builder();
         for (String isa : new String[]{"avx2", "generic"})
-            for (TensorType t : new TensorType[]{TensorType.Q4_0, TensorType.Q4_K, TensorType.Q8_0, TensorType.Q5_0})
+            for (TensorType t : new TensorType[]{TensorType.Q4_0, TensorType.Q4_K, TensorType.Q8_0, TensorType.Q5_0, TensorType.Q6_K})
                 b.add(org.junit.jupiter.params.provider.Arguments.of(isa, t));
         return b.build();
     }
