@@ -3,7 +3,8 @@
 # same thread count, in the same run, plus the memory-bandwidth bound of generation.
 #   - makes random-weight models of real shapes (dev.cortado.bench.RandomModel; written to $BENCH_DIR,
 #     default /tmp/cortado-bench, reused when present): SmolLM2-135M and Llama-3.2-1B shapes,
-#     with the weights in q8_0 / q4_0 / q4_k (norms f32, embeddings tied as in the real models)
+#     with the weights in q8_0 / q4_0 / q4_k / q4_k_m (llama.cpp's mix: q6_k for the output and some
+#     attn_v / ffn_down) (norms f32, embeddings tied as in the real models)
 #   - Cortado: dev.cortado.bench.GenerateBench (Transformer on token ids, after a warm-up)
 #   - llama.cpp: generate-llamacpp.mjs (node-llama-cpp 3.22.1 prebuilt CPU binary, installed into
 #     tools/bench/node_modules with downloads and builds disabled) on the same ids

@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  * files (for the training benchmarks) take {@link RandomInit}'s weights instead. The
  * tokenizer is the 32k Llama-2 SentencePiece vocabulary padded with unused tokens to the shape's size.
  *
- * <p>Usage: RandomModel SHAPE TYPE OUT VOCAB_GGUF, SHAPE = smollm2-135m | llama3.2-1b, TYPE = q8_0 | q4_0 | q4_k | f32.
+ * <p>Usage: RandomModel SHAPE TYPE OUT VOCAB_GGUF, SHAPE = smollm2-135m | llama3.2-1b, TYPE = q8_0 | q4_0 | q4_k | q4_k_m | f32.
  */
 public final class RandomModel {
     public static void main(String[] args) {
@@ -38,7 +38,10 @@ public final class RandomModel {
                     1e-5f, 500000f, null, true);
             default -> throw new IllegalArgumentException("shape " + args[0]);
         };
-        TensorType type = TensorType.valueOf(args[1].toUpperCase());
+        // q4_k_m: llama.cpp's Q4_K_M recipe: Q4_K, with Q6_K for the (tied) output and for attn_v and ffn_down
+        // in the layers use_more_bits picks
+        boolean mixed = args[1].equalsIgnoreCase("q4_k_m");
+        TensorType type = mixed ? TensorType.Q4_K : TensorType.valueOf(args[1].toUpperCase());
         Path out = Path.of(args[2]);
         GgufMetadata md = new GgufMetadata();
         c.toGguf(md);
@@ -67,18 +70,20 @@ public final class RandomModel {
         }
         SplittableRandom rnd = new SplittableRandom(42);
         List<Tensor> ts = new ArrayList<>();
-        ts.add(weight(TensorNames.TOKEN_EMBD, type, c.vocabSize(), c.dim(), rnd));
+        ts.add(weight(TensorNames.TOKEN_EMBD, mixed ? TensorType.Q6_K : type, c.vocabSize(), c.dim(), rnd));
         ts.add(ones(TensorNames.OUTPUT_NORM, c.dim()));
         for (int l = 0; l < c.nLayers(); l++) {
+            int n = c.nLayers();
+            TensorType more = mixed && (l < n / 8 || l >= 7 * n / 8 || (l - n / 8) % 3 == 2) ? TensorType.Q6_K : type;
             ts.add(ones(TensorNames.layer(l, "attn_norm"), c.dim()));
             ts.add(weight(TensorNames.layer(l, "attn_q"), type, c.qDim(), c.dim(), rnd));
             ts.add(weight(TensorNames.layer(l, "attn_k"), type, c.kvDim(), c.dim(), rnd));
-            ts.add(weight(TensorNames.layer(l, "attn_v"), type, c.kvDim(), c.dim(), rnd));
+            ts.add(weight(TensorNames.layer(l, "attn_v"), more, c.kvDim(), c.dim(), rnd));
             ts.add(weight(TensorNames.layer(l, "attn_output"), type, c.dim(), c.qDim(), rnd));
             ts.add(ones(TensorNames.layer(l, "ffn_norm"), c.dim()));
             ts.add(weight(TensorNames.layer(l, "ffn_gate"), type, c.ffnDim(), c.dim(), rnd));
             ts.add(weight(TensorNames.layer(l, "ffn_up"), type, c.ffnDim(), c.dim(), rnd));
-            ts.add(weight(TensorNames.layer(l, "ffn_down"), type, c.dim(), c.ffnDim(), rnd));
+            ts.add(weight(TensorNames.layer(l, "ffn_down"), more, c.dim(), c.ffnDim(), rnd));
         }
         GgufWriter.write(out, md, ts);
     }
@@ -91,8 +96,8 @@ public final class RandomModel {
 
     /** A (rows, cols) weight (GGUF shape [cols, rows]) of random blocks. */
     private static Tensor weight(String name, TensorType type, int rows, int cols, SplittableRandom rnd) {
-        // as llama.cpp's quantizer: rows that are not whole K-quant super-blocks fall back to Q5_0
-        if (cols % type.blockSize() != 0) type = TensorType.Q5_0;
+        // as llama.cpp's quantizer: rows that are not whole K-quant super-blocks fall back to Q5_0 (Q6_K: Q8_0)
+        if (cols % type.blockSize() != 0) type = type == TensorType.Q6_K ? TensorType.Q8_0 : TensorType.Q5_0;
         long[] shape = {rows, cols};
         long bytes = type.byteSize((long) rows * cols);
         ByteBuffer b = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
@@ -107,6 +112,7 @@ public final class RandomModel {
                     putHalf(block, 0, 0.02f / 4.6f / 32);
                     putHalf(block, 2, 0.02f / 4.6f / 32 * 7.5f);
                 }
+                case Q6_K -> putHalf(block, 208, 0.02f / 74 / 18.5f);  // int8 scales ~74, levels - 32 ~18.5
                 default -> throw new IllegalArgumentException("type " + type);
             }
             b.put(block);
