@@ -1,13 +1,9 @@
 package dev.cortado.model;
 
-import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
 import org.junit.jupiter.params.ParameterizedTest;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,32 +81,6 @@ class PackedEngineTest {
 
     /** A small llama of 256-wide rows (Q4_K's super-block), every matrix in {@code type}. */
     static ModelFile model(TensorType type) {
-        int dim = 256, layers = 2, heads = 4, kvHeads = 2, headDim = 64, ffn = 512, vocab = 64, ctx = 64;
-        ModelConfig c = new ModelConfig("llama", "random", dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, 1e-5f,
-                10000f, null, false);
-        Random r = new Random(5);
-        LinkedHashMap<String, Tensor> t = new LinkedHashMap<>();
-        put(t, r, TensorNames.TOKEN_EMBD, TensorType.F32, 1.0, vocab, dim);
-        put(t, r, TensorNames.OUTPUT_NORM, TensorType.F32, -1, dim);
-        put(t, r, TensorNames.OUTPUT, type, 0.2, vocab, dim);
-        for (int l = 0; l < layers; l++) {
-            put(t, r, TensorNames.layer(l, "attn_norm"), TensorType.F32, -1, dim);
-            put(t, r, TensorNames.layer(l, "attn_q"), type, 0.1, heads * headDim, dim);
-            put(t, r, TensorNames.layer(l, "attn_k"), type, 0.1, kvHeads * headDim, dim);
-            put(t, r, TensorNames.layer(l, "attn_v"), type, 0.1, kvHeads * headDim, dim);
-            put(t, r, TensorNames.layer(l, "attn_output"), type, 0.1, dim, heads * headDim);
-            put(t, r, TensorNames.layer(l, "ffn_norm"), TensorType.F32, -1, dim);
-            put(t, r, TensorNames.layer(l, "ffn_gate"), type, 0.1, ffn, dim);
-            put(t, r, TensorNames.layer(l, "ffn_up"), type, 0.1, ffn, dim);
-            put(t, r, TensorNames.layer(l, "ffn_down"), type, 0.1, dim, ffn);
-        }
-        return new ModelFile(Path.of("random-" + type), ModelFormat.GGUF, "synthetic", c, t, null, null, List.of());
-    }
-
-    /** scale < 0: a norm weight around 1. */
-    private static void put(LinkedHashMap<String, Tensor> t, Random r, String name, TensorType type, double scale, long... shape) {
-        float[] v = new float[(int) Tensor.elementCount(shape)];
-        for (int i = 0; i < v.length; i++) v[i] = (float) (scale < 0 ? 1 + 0.1 * r.nextGaussian() : scale * r.nextGaussian());
-        t.put(name, Tensor.ofFloats(name, type, shape, v));
+        return RandomLlama.model("llama", type, type, false, 5, 64);
     }
 }
