@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "blocks.h"
 #include "common.h"
@@ -111,8 +112,23 @@ struct XRows {
     ~XRows() {
         free(q);
         free(d);
+        free(off);
     }
     const int32_t *x4(int64_t t, int64_t b) const { return (const int32_t *)(q + (t * nb + b) * 32); }
+
+    // For levels offset by 32 (q6_kx8): per row, block b and pair p of steps (2p, 2p + 1), the int16 pair
+    // that vpmaddubsw of a level 32 against that pair's x gives: 32 (x0 + x1 + x4 + x5), 32 (x2 + x3 + x6 + x7)
+    // of the pair's 8 bytes, so that sum((level - 32) x) = the unsigned products minus this (see Q6_Kx8::dot).
+    int32_t *off = nullptr;
+    void offsets32(int64_t T) {
+        off = (int32_t *)malloc((size_t)(T * nb * 4 + 1) * sizeof(int32_t));
+        if (!off) abort();  // as allocate()
+        for (int64_t i = 0; i < T * nb * 4; i++) {
+            const int8_t *b = q + 8 * i;
+            const int16_t lo = (int16_t)(32 * (b[0] + b[1] + b[4] + b[5])), hi = (int16_t)(32 * (b[2] + b[3] + b[6] + b[7]));
+            off[i] = (int32_t)(uint16_t)lo | (int32_t)((uint32_t)(uint16_t)hi << 16);
+        }
+    }
 };
 
 // Unsigned nibble levels with an offset term, and signed int8 levels, for q8_micro (q8_tile.h).
@@ -679,7 +695,7 @@ struct Q6_Kx8 {
     }
 
 #if defined(__AVX2__)
-    // Step st (0..7) of a block's 8 rows as signed levels (level - 32): the nibbles of vector st % 4
+    // Step st (0..7) of a block's 8 rows as levels 0..63: the nibbles of vector st % 4
     // (low for st < 4) or'ed with the 2 bits of high vector st / 4 at 2 (st % 4), moved to bits 4-5
     // (16-bit shifts: the mask keeps each byte's own bits).
     template <int ST>
@@ -689,7 +705,12 @@ struct Q6_Kx8 {
         constexpr int I = ST % 4;
         const __m256i h = hv[ST / 4];
         const __m256i t = I == 0 ? _mm256_slli_epi16(h, 4) : I == 1 ? _mm256_slli_epi16(h, 2) : I == 2 ? h : _mm256_srli_epi16(h, 2);
-        return _mm256_sub_epi8(_mm256_or_si256(nib, _mm256_and_si256(t, m30)), _mm256_set1_epi8(32));
+        return _mm256_or_si256(nib, _mm256_and_si256(t, m30));
+    }
+    // The signed level (level - 32), as the int8 tile of prompts wants it.
+    template <int ST>
+    static inline __m256i signed_step(const __m256i *nv, const __m256i *hv) {
+        return _mm256_sub_epi8(step<ST>(nv, hv), _mm256_set1_epi8(32));
     }
 
     // The 16 int16 lanes 2r, 2r + 1 = row r's scale of sub-block sb, for vpmaddwd.
@@ -698,9 +719,11 @@ struct Q6_Kx8 {
         return _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(b, b));
     }
 
-    // As q8_micro does Q6_K (signed levels, |w| x sign(x, w)), 8 rows per vector: per sub-block of 16
-    // columns 4 steps sum in int16 (4 x 2 x 32 x 127 < 32768), vpmaddwd by the rows' int8 scales gives
-    // int32, and per block of 32 one conversion times d * d_x.
+    // 8 rows per vector: vpmaddubsw of the unsigned levels (0..63) against x (pairs at most 2 x 63 x 127, no
+    // saturation), minus the same products of a level 32 (XRows::offsets32), summed in int16 over a sub-block's
+    // 4 steps: the adds wrap, so only the result must fit, sum((level - 32) x) of 8 products <= 8 x 32 x 127 =
+    // 32512. Then vpmaddwd by the rows' int8 scales gives int32, and per block of 32 one conversion times
+    // d * d_x. The same integers as the signed form (|w| x sign(x, w)) with 3 fewer instructions per step.
     template <int M>
     static void dot(const uint8_t *gp, int64_t nu, const XRows &x, int64_t t0, float *out) {
         __m256 acc[M];
@@ -721,13 +744,14 @@ struct Q6_Kx8 {
                 const __m256i sc0 = scales16(unit, 2 * b), sc1 = scales16(unit, 2 * b + 1);
                 CORTADO_UNROLL for (int i = 0; i < M; i++) {
                     const int64_t t = t0 + i, xb = 8 * u + b;
-                    const int32_t *x4 = x.x4(t, xb);
-                    __m256i s0 = _mm256_setzero_si256(), s1 = s0;
-                    CORTADO_UNROLL for (int st = 0; st < 4; st++) {
-                        const __m256i xa = _mm256_set1_epi32(x4[st]), xc = _mm256_set1_epi32(x4[st + 4]);
-                        s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(_mm256_sign_epi8(w[st], w[st]), _mm256_sign_epi8(xa, w[st])));
-                        s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(_mm256_sign_epi8(w[st + 4], w[st + 4]), _mm256_sign_epi8(xc, w[st + 4])));
+                    const int32_t *x4 = x.x4(t, xb), *of = x.off + 4 * (t * x.nb + xb);
+                    __m256i pr[4];
+                    CORTADO_UNROLL for (int p = 0; p < 4; p++) {
+                        const __m256i m0 = _mm256_maddubs_epi16(w[2 * p], _mm256_set1_epi32(x4[2 * p]));
+                        const __m256i m1 = _mm256_maddubs_epi16(w[2 * p + 1], _mm256_set1_epi32(x4[2 * p + 1]));
+                        pr[p] = _mm256_sub_epi16(_mm256_add_epi16(m0, m1), _mm256_set1_epi32(of[p]));
                     }
+                    const __m256i s0 = _mm256_add_epi16(pr[0], pr[1]), s1 = _mm256_add_epi16(pr[2], pr[3]);
                     const __m256i s32 = _mm256_add_epi32(_mm256_madd_epi16(s0, sc0), _mm256_madd_epi16(s1, sc1));
                     acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s32), _mm256_mul_ps(dw, _mm256_broadcast_ss(x.d + t * x.nb + xb)), acc[i]);
                 }
@@ -749,14 +773,14 @@ struct Q6_Kx8 {
                 hv[0] = _mm256_loadu_si256((const __m256i *)(q + 128));
                 hv[1] = _mm256_loadu_si256((const __m256i *)(q + 160));
                 __m256i *o = (__m256i *)(g.q + 256 * (8 * k + b));
-                _mm256_store_si256(o + 0, step<0>(nv, hv));
-                _mm256_store_si256(o + 1, step<1>(nv, hv));
-                _mm256_store_si256(o + 2, step<2>(nv, hv));
-                _mm256_store_si256(o + 3, step<3>(nv, hv));
-                _mm256_store_si256(o + 4, step<4>(nv, hv));
-                _mm256_store_si256(o + 5, step<5>(nv, hv));
-                _mm256_store_si256(o + 6, step<6>(nv, hv));
-                _mm256_store_si256(o + 7, step<7>(nv, hv));
+                _mm256_store_si256(o + 0, signed_step<0>(nv, hv));
+                _mm256_store_si256(o + 1, signed_step<1>(nv, hv));
+                _mm256_store_si256(o + 2, signed_step<2>(nv, hv));
+                _mm256_store_si256(o + 3, signed_step<3>(nv, hv));
+                _mm256_store_si256(o + 4, signed_step<4>(nv, hv));
+                _mm256_store_si256(o + 5, signed_step<5>(nv, hv));
+                _mm256_store_si256(o + 6, signed_step<6>(nv, hv));
+                _mm256_store_si256(o + 7, signed_step<7>(nv, hv));
                 _mm256_store_ps(g.d + 8 * (8 * k + b), dw);
                 _mm256_store_ps(g.c + 8 * (8 * k + b), _mm256_setzero_ps());
                 _mm256_store_si256((__m256i *)(g.sc + 32 * (8 * k + b)), scales16(unit, 2 * b));
@@ -845,7 +869,7 @@ void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1,
         total += groups[m];
         work += T * C * oc[m] * (mode == FUSED_SWIGLU ? 2 : 1);
     }
-    const XRows xr(x, T, C, threads);
+    XRows xr(x, T, C, threads);
 #if defined(__AVX2__)
     if (T > 3) {  // each product alone, then the residual add or SwiGLU as add_f32 / swiglu_forward_f32
         int64_t most = 0;  // scratch for the widest product (ADD) or the up product (SWIGLU)
@@ -868,6 +892,9 @@ void fused(const void *w0, const void *w1, const void *w2, float *y0, float *y1,
         return;
     }
 #endif
+#if defined(__AVX2__)
+    if constexpr (std::is_same<L, Q6_Kx8>::value) xr.offsets32(T);  // decoding's unsigned Q6_K levels
+#endif
     const int64_t tt = rows_per_pass(C);
 #pragma omp parallel num_threads(threads_for(work, GRAIN, threads))
     for (int64_t t0 = 0; t0 < T; t0 += tt) group_pass<L>(w, y, oc, groups, total, nu, xr, t0, std::min(tt, T - t0), mode);
@@ -884,7 +911,10 @@ void products_team(const void *w0, const void *w1, const void *w2, float *y0, fl
     const int nm = mode == FUSED_SWIGLU ? 1 : 3;
     int64_t groups[3] = {0, 0, 0}, total = 0;
     for (int m = 0; m < nm; m++) total += groups[m] = oc[m] / 8;
-    const XRows xr(x, C);
+    XRows xr(x, C);
+#if defined(__AVX2__)
+    if constexpr (std::is_same<L, Q6_Kx8>::value) xr.offsets32(1);
+#endif
     group_pass<L>(w, y, oc, groups, total, nu, xr, 0, 1, mode);
 }
 

@@ -263,6 +263,41 @@ class PackedWeightsKernelsTest {
         return a;
     }
 
+    /**
+     * q6_kx8 decodes with unsigned levels and subtracts x's share of the offset 32 in 16-bit sums: the extreme
+     * levels (all 0, all 63, the largest sums) against x at its int8 extremes (+-127 in every block) must still
+     * equal the plain kernel, which sums signed levels.
+     */
+    @Test
+    void q6kExtremeLevelsDoNotOverflow() {
+        int C = 512, OC = 16;
+        PackedWeights.Layout L = PackedWeights.Layout.Q6_KX8;
+        byte[] w = new byte[(int) TensorType.Q6_K.byteSize(OC, C)];
+        for (int r = 0; r < OC; r++)
+            for (int u = 0; u < C / 256; u++) {
+                int at = (r * (C / 256) + u) * 210;
+                byte fill = (byte) (r % 2 == 0 ? 0xFF : 0x00);  // levels 63 or 0
+                java.util.Arrays.fill(w, at, at + 192, fill);
+                for (int k = 0; k < 16; k++) w[at + 192 + k] = (byte) (r % 4 < 2 ? 127 : -128);
+                w[at + 208] = 0x00;
+                w[at + 209] = 0x14;  // fp16 2^-10
+            }
+        float[] xs = new float[3 * C];
+        for (int i = 0; i < xs.length; i++) xs[i] = (i / C) == 1 ? (i % 2 == 0 ? 1f : -1f) : ((i / C) == 0 ? 1f : -1f);
+        for (int T = 1; T <= 3; T++) {
+            long n = w.length, np = L.byteSize(OC, C), ny = (long) T * OC;
+            try (BytePointer wp = new BytePointer(n); BytePointer pk = new BytePointer(np); FloatPointer x = new FloatPointer(xs);
+                 FloatPointer y = new FloatPointer(ny); FloatPointer yp = new FloatPointer(ny)) {
+                wp.put(w);
+                PackedWeights.repack(L, wp, n, pk, np, C, OC);
+                Kernels.matmul(TensorType.Q6_K, wp, n, x, (long) T * C, y, ny, T, C, OC);
+                PackedWeights.matmul(L, pk, np, x, (long) T * C, yp, ny, T, C, OC);
+                float[] ref = get(y), got = get(yp);
+                for (int i = 0; i < ref.length; i++) assertEquals(ref[i], got[i], 1e-5 * Math.abs(ref[i]) + 1e-6, "T=" + T + " output " + i);
+            }
+        }
+    }
+
     @Test
     void badArgumentsAreRejectedBeforeTheNativeCall() {
         PackedWeights.Layout L = PackedWeights.Layout.Q4_0X8;
@@ -278,6 +313,7 @@ class PackedWeightsKernelsTest {
         try (BytePointer w = new BytePointer(n); BytePointer out = new BytePointer(n); FloatPointer x = new FloatPointer(64);
              FloatPointer y = new FloatPointer(16); FloatPointer small = new FloatPointer(8)) {
             w.fill(0);
+            x.fill(0);  // native memory starts as whatever malloc returns: NaN bits would make 0 x NaN
             assertThrows(IllegalArgumentException.class, () -> PackedWeights.repack(L, w, n, out, n, 64, 12));
             assertThrows(IndexOutOfBoundsException.class, () -> PackedWeights.repack(L, w, n - 1, out, n, 64, 16));
             assertThrows(IndexOutOfBoundsException.class, () -> PackedWeights.repack(L, w, n, out, n - 18, 64, 16));
