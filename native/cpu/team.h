@@ -35,7 +35,7 @@ void q8_products_team(int ggml_type, const void *w0, const void *w1, const void 
                       int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode);
 
 // matmul_x8.cpp: matmul_forward_fused_<layout> for one token (T = 1), team-shared; each thread
-// quantizes x (C) itself. layout: 0 q4_0x8, 1 q4_kx8, 2 q8_0x8, 3 q5_0x8 (PackedWeights.Layout's order).
+// quantizes x (C) itself. layout: 0 q4_0x8, 1 q4_kx8, 2 q8_0x8, 3 q5_0x8, 4 q6_kx8 (PackedWeights.Layout's order).
 void x8_products_team(int layout, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2,
                       int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode);
 
