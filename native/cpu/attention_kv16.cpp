@@ -194,14 +194,15 @@ static bool item_f16(const float *, const uint16_t *, const uint16_t *, int64_t,
 // per row a running max, sum and unnormalised output. After the barrier each row merges its chunks'
 // partials in chunk order. The chunking depends on pos and T only, so any thread count gives the
 // same bits; every K/V byte is read once per step, and no KV head is split by query head.
-// Shared scratch: pacc (items, rows, D), pmx, psum (items, rows); kf, vf: this thread's CH x D floats.
+// Shared scratch (decode_scratch floats): pacc (items, rows, D), then pmx, psum (items, rows).
 static void decode_f16kv_team(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T,
-                              int64_t pos, int64_t H, int64_t KVH, int64_t D, int64_t ctx, float sc, float *pacc,
-                              float *pmx, float *psum, float *kf, float *vf) {
+                              int64_t pos, int64_t H, int64_t KVH, int64_t D, int64_t ctx, float sc, float *scratch) {
     const int64_t group = H / KVH, rows = T * group;
     const int64_t n = pos + T;  // keys the last token sees
     const int64_t chunks = (n + CH - 1) / CH, items = KVH * chunks;
+    float *pacc = scratch, *pmx = pacc + items * rows * D, *psum = pmx + items * rows;
     float s[4 * CH], s2[CH];
+    std::unique_ptr<float[]> tile;  // this thread's f32 K and V chunk, made when first needed
 #pragma omp for schedule(dynamic, 1)
     for (int64_t it = 0; it < items; it++) {
         const int64_t g = it % KVH, j0 = (it / KVH) * CH;
@@ -212,6 +213,9 @@ static void decode_f16kv_team(float *out, const float *q, const uint16_t *kc, co
         memset(acc, 0, (size_t)(rows * D) * sizeof(float));
         // one token: its rows are the consecutive query heads of KV head g, and all see every key
         if (T == 1 && item_f16(q + g * group * D, kt, vt, rows, nk, D, sc, acc, mx, sum, s)) continue;
+        // several tokens, or D not a multiple of 16: the chunk converted to f32 once, then the f32 tile math
+        if (!tile) tile.reset(new float[(size_t)(2 * CH * D)]);
+        float *kf = tile.get(), *vf = kf + CH * D;
         h2f_stream(kt, kf, nk * D);
         h2f_stream(vt, vf, nk * D);
         tile_rows(q, H, D, sc, pos, 0, g, group, rows, kf, vf, D, j0, nk, acc, mx, sum, s, s2);
@@ -247,14 +251,9 @@ static int64_t decode_scratch(int64_t T, int64_t pos, int64_t H, int64_t KVH, in
 
 static void decode_f16kv(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t T, int64_t pos,
                          int64_t H, int64_t KVH, int64_t D, int64_t ctx, float sc, int threads) {
-    const int64_t items = KVH * ((pos + T + CH - 1) / CH), rows = T * (H / KVH);
     std::unique_ptr<float[]> scratch(new float[(size_t)decode_scratch(T, pos, H, KVH, D)]);
-    float *pacc = scratch.get(), *pmx = pacc + items * rows * D, *psum = pmx + items * rows;
 #pragma omp parallel num_threads(threads_for(H * (pos + T) * D, 1 << 14, threads))
-    {
-        std::unique_ptr<float[]> kf(new float[(size_t)(2 * CH * D)]);
-        decode_f16kv_team(out, q, kc, vc, T, pos, H, KVH, D, ctx, sc, pacc, pmx, psum, kf.get(), kf.get() + CH * D);
-    }
+    decode_f16kv_team(out, q, kc, vc, T, pos, H, KVH, D, ctx, sc, scratch.get());
 }
 
 int64_t attention_decode_scratch_f16kv(int64_t pos, int64_t H, int64_t KVH, int64_t D) {
@@ -262,10 +261,8 @@ int64_t attention_decode_scratch_f16kv(int64_t pos, int64_t H, int64_t KVH, int6
 }
 
 void attention_decode_f16kv_team(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t pos,
-                                 int64_t H, int64_t KVH, int64_t D, int64_t ctx, float *scratch, float *kf, float *vf) {
-    const int64_t items = KVH * ((pos + 1 + CH - 1) / CH), rows = H / KVH;
-    float *pacc = scratch, *pmx = pacc + items * rows * D, *psum = pmx + items * rows;
-    decode_f16kv_team(out, q, kc, vc, 1, pos, H, KVH, D, ctx, 1.0f / sqrtf((float)D), pacc, pmx, psum, kf, vf);
+                                 int64_t H, int64_t KVH, int64_t D, int64_t ctx, float *scratch) {
+    decode_f16kv_team(out, q, kc, vc, 1, pos, H, KVH, D, ctx, 1.0f / sqrtf((float)D), scratch);
 }
 
 // out (T, H, D) = softmax(q kᵀ / sqrt(D)) v for T new tokens at positions pos .. pos+T-1 (token t

@@ -23,7 +23,6 @@ using namespace cortado_simd;
 
 namespace {
 enum { FUSED_STORE = 0, FUSED_ADD = 1, FUSED_SWIGLU = 2 };  // matmul_forward_fused_<type>'s modes
-constexpr int64_t KV_TILE = 128;                              // attention's keys per work item (attention_kv16.cpp)
 constexpr int STORED = 100;  // product codes STORED + GGML type id: a stored block type (else a packed layout)
 
 // The products sharing x of one code (kernels.h): a packed layout, or a stored block type.
@@ -53,9 +52,9 @@ void decode_layers_forward_f16kv(float *x, int64_t L, const void *const *w, cons
     float *q = mem.get(), *k = q + qd, *v = k + kvd, *att = v + kvd, *h = att + qd, *partials = h + F;
 #pragma omp parallel num_threads(threads < 1 ? 1 : threads)
     {
-        // private: the normalised x, RoPE's angles at pos, attention's f32 K/V tile
-        std::unique_ptr<float[]> own(new float[(size_t)(dim + D + 2 * KV_TILE * D)]);
-        float *xn = own.get(), *cs = xn + dim, *sn = cs + D / 2, *kf = sn + D / 2, *vf = kf + KV_TILE * D;
+        // private: the normalised x, RoPE's angles at pos
+        std::unique_ptr<float[]> own(new float[(size_t)(dim + D)]);
+        float *xn = own.get(), *cs = xn + dim, *sn = cs + D / 2;
         rope_angles_f32(cs, sn, pos, D, theta, freq_scale, freq_factors);
         for (int64_t l = 0; l < L; l++) {
             const void *const *wl = w + 7 * l;        // wq wk wv wo gate up down
@@ -80,7 +79,7 @@ void decode_layers_forward_f16kv(float *x, int64_t L, const void *const *w, cons
                     kv_store_head_f16(kc, vc, kh, vh, g, pos, D, ctx);
                 }
             }
-            attention_decode_f16kv_team(att, q, kc, vc, pos, H, KVH, D, ctx, partials, kf, vf);
+            attention_decode_f16kv_team(att, q, kc, vc, pos, H, KVH, D, ctx, partials);
             products(lay[1], wl[3], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, att, qd, FUSED_ADD);
 
             rmsnorm_row_f32(xn, x, vl[1], dim, eps);

@@ -22,11 +22,11 @@ void rope_rotate_f32(float *v, const float *cs, const float *sn, int64_t D, int 
 // attention_kv16.cpp: KV head g's new key and value (D each) stored at position pos of kc, vc (KVH, ctx, D) f16.
 void kv_store_head_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *v, int64_t g, int64_t pos, int64_t D,
                        int64_t ctx);
-// attention_kv16.cpp: attention_forward_f16kv for one token (T = 1) at position pos, team-shared. pacc, pmx,
-// psum: shared scratch of attention_decode_scratch_f16kv floats in all; kf, vf: this thread's 128 x D floats each.
+// attention_kv16.cpp: attention_forward_f16kv for one token (T = 1) at position pos, team-shared; scratch:
+// attention_decode_scratch_f16kv floats shared by the team.
 int64_t attention_decode_scratch_f16kv(int64_t pos, int64_t H, int64_t KVH, int64_t D);
 void attention_decode_f16kv_team(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t pos,
-                                 int64_t H, int64_t KVH, int64_t D, int64_t ctx, float *scratch, float *kf, float *vf);
+                                 int64_t H, int64_t KVH, int64_t D, int64_t ctx, float *scratch);
 
 // matmul.cpp: matmul_forward_fused_<type> for one token, team-shared, for the stored block types by GGML id
 // (2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0, 12 q4_k, 13 q5_k, 14 q6_k). AVX2: the int8 dots, shared; the

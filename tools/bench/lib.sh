@@ -1,5 +1,5 @@
-# Helpers shared by the training benchmarks (pretrain.sh, finetune.sh); source it.
-# Needs $repo (the checkout) and $python set by the caller.
+# Helpers shared by the benchmarks (pretrain.sh, finetune.sh, decode-step-ab.sh, attention-decode.sh);
+# source it. Needs $repo (the checkout) set by the caller, and $python for the torch helpers.
 
 # One line about the machine and its load, for the record.
 bench_machine() {
@@ -19,6 +19,11 @@ bench_test_java() {
     -Dmdep.outputFile=target/bench-classpath.txt >/dev/null)
   bench_java=(java -Xmx4g -Dorg.bytedeco.javacpp.maxBytes=0 -Dorg.bytedeco.javacpp.maxPhysicalBytes=0
     -cp "$repo/target/test-classes:$repo/target/classes:$(cat "$repo/target/bench-classpath.txt")")
+}
+
+# OpenMP as tools/cortado runs the kernels: sleeping threads, after a short spin.
+bench_cpu_env() {
+  export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-1000}"
 }
 
 # The median tokens_per_s of a train_log.jsonl after its first WARMUP steps.

@@ -74,6 +74,8 @@ public final class Sampler {
         float max = l[argmax(l)];
         float cutoff = settings.minP() > 0f ? max + (float) Math.log(settings.minP()) - 1e-6f : Float.NEGATIVE_INFINITY;
         int k = settings.topK() > 0 ? Math.min(settings.topK(), V) : V;
+        // the k largest logits all lie at or above kFloor: top-k selects among those only
+        float kFloor = k < V ? floorHolding(l, max, k) : Float.NEGATIVE_INFINITY;
         // softmax before temperature, over the top-k set (or the vocabulary), as llama.cpp's top-p and min-p see it
         double sum = 0;
         if (k == V) {
@@ -84,10 +86,10 @@ public final class Sampler {
         // vocabulary costs ~4 ms a token; the prefix is usually a few tokens).
         float floor = cutoff;
         if (k == V && settings.topP() < 1f) floor = Math.max(cutoff, nucleusFloor(l, max, cutoff, sum));
-        int n = candidates(l, floor, k);
+        int n = candidates(l, floor, k, kFloor);
         if (n < 0) {  // min-p removed some of the top k: the normaliser still spans all k
             n = -n;
-            sum = topKSum(l, k, max);
+            sum = topKSum(l, k, max, kFloor);
         } else if (k < V) {
             for (int r = 0; r < n; r++) sum += Math.exp(l[ids[r]] - max);
         }
@@ -103,7 +105,7 @@ public final class Sampler {
                 }
             }
             if (n == all && floor > cutoff) {  // rounding left the prefix short of p: every candidate, sorted
-                n = candidates(l, cutoff, k);
+                n = candidates(l, cutoff, k, kFloor);
                 for (int r = 0; r < n; r++) probs[r] = (float) Math.exp(l[ids[r]] - max);
                 cum = 0;
                 for (int r = 0; r < n; r++) {
@@ -128,13 +130,13 @@ public final class Sampler {
     }
 
     /**
-     * ids[0..n) = the tokens whose logit is at least {@code floor}, at most the k largest, most likely
-     * first (ties: lowest id first). Returns n, or -n when top-k is on and fewer than k passed the floor.
+     * ids[0..n) = the tokens whose logit is at least {@code floor}, at most the k largest (all at or above
+     * {@code kFloor}), most likely first (ties: lowest id first). Returns n, or -n when top-k is on and fewer
+     * than k passed the floor.
      */
-    private int candidates(float[] l, float floor, int k) {
+    private int candidates(float[] l, float floor, int k, float kFloor) {
         int V = l.length, m = 0;
-        // the k largest are among the logits above a floor that at least k reach: select among those only
-        float f = k < V ? Math.max(floor, floorHolding(l, l[argmax(l)], k)) : floor;
+        float f = Math.max(floor, kFloor);
         for (int i = 0; i < V; i++) if (l[i] >= f) order[m++] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
         boolean fewer = k < V && m < k;
         if (m > k) {
@@ -206,13 +208,12 @@ public final class Sampler {
     }
 
     /**
-     * Sum of exp(l - max) over the k largest logits (used when min-p cut inside the top k): selected among
-     * the logits above a floor that at least k reach (the k largest are then all there).
+     * Sum of exp(l - max) over the k largest logits (used when min-p cut inside the top k), selected among
+     * the logits at or above kFloor (see {@link #floorHolding}).
      */
-    private double topKSum(float[] l, int k, float max) {
+    private double topKSum(float[] l, int k, float max, float kFloor) {
         int V = l.length, m = 0;
-        float floor = floorHolding(l, max, k);
-        for (int i = 0; i < V; i++) if (l[i] >= floor) order[m++] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
+        for (int i = 0; i < V; i++) if (l[i] >= kFloor) order[m++] = ((long) sortable(l[i]) << 32) | (V - 1 - i);
         selectLargest(order, m, k);
         double sum = 0;
         for (int r = 0; r < k; r++) sum += Math.exp(l[V - 1 - (int) (order[r] & 0xffffffffL)] - max);

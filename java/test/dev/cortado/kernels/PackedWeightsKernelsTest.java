@@ -128,63 +128,53 @@ class PackedWeightsKernelsTest {
         }
     }
 
-    /** The q4_0x8 layout, written from its description in matmul_x8.cpp. */
-    static byte[] repackQ4_0(byte[] w, int C, int OC) {
+    /**
+     * The 32-column layouts' common part, written from their description in matmul_x8.cpp: unit b of group g
+     * (unitBytes) gets row r's fp16 d at 2r and its {@code steps} runs of 4 quant bytes (from byte qs of its
+     * block) at at + 32j + 4r.
+     */
+    static byte[] repackSteps(byte[] w, int C, int OC, int blockBytes, int qs, int steps, int at, int unitBytes) {
         int nb = C / 32;
         byte[] out = new byte[w.length];
         for (int g = 0; g < OC / 8; g++)
             for (int b = 0; b < nb; b++) {
-                int o = (g * nb + b) * 144;
+                int o = (g * nb + b) * unitBytes;
                 for (int r = 0; r < 8; r++) {
-                    int blk = ((8 * g + r) * nb + b) * 18;
+                    int blk = ((8 * g + r) * nb + b) * blockBytes;
                     out[o + 2 * r] = w[blk];
                     out[o + 2 * r + 1] = w[blk + 1];
-                    for (int j = 0; j < 4; j++)
-                        for (int k = 0; k < 4; k++) out[o + 16 + 32 * j + 4 * r + k] = w[blk + 2 + 4 * j + k];
+                    for (int j = 0; j < steps; j++)
+                        for (int k = 0; k < 4; k++) out[o + at + 32 * j + 4 * r + k] = w[blk + qs + 4 * j + k];
                 }
             }
         return out;
     }
 
-    /** The q8_0x8 layout, written from its description in matmul_x8.cpp. */
+    /** The q4_0x8 layout: 4 steps of nibble bytes after the 8 scales. */
+    static byte[] repackQ4_0(byte[] w, int C, int OC) {
+        return repackSteps(w, C, OC, 18, 2, 4, 16, 144);
+    }
+
+    /** The q8_0x8 layout: 8 steps of int8 weights after the 8 scales. */
     static byte[] repackQ8_0(byte[] w, int C, int OC) {
-        int nb = C / 32;
-        byte[] out = new byte[w.length];
-        for (int g = 0; g < OC / 8; g++)
-            for (int b = 0; b < nb; b++) {
-                int o = (g * nb + b) * 272;
-                for (int r = 0; r < 8; r++) {
-                    int blk = ((8 * g + r) * nb + b) * 34;
-                    out[o + 2 * r] = w[blk];
-                    out[o + 2 * r + 1] = w[blk + 1];
-                    for (int j = 0; j < 8; j++)
-                        for (int k = 0; k < 4; k++) out[o + 16 + 32 * j + 4 * r + k] = w[blk + 2 + 4 * j + k];
-                }
-            }
-        return out;
+        return repackSteps(w, C, OC, 34, 2, 8, 16, 272);
     }
 
     /** The q5_0x8 layout, written from its description in matmul_x8.cpp. */
     static byte[] repackQ5_0(byte[] w, int C, int OC) {
+        byte[] out = repackSteps(w, C, OC, 22, 6, 4, 48, 176);  // the nibbles, as q4_0x8 behind the fifth bits
         int nb = C / 32;
-        byte[] out = new byte[w.length];
         for (int g = 0; g < OC / 8; g++)
-            for (int b = 0; b < nb; b++) {
-                int o = (g * nb + b) * 176;
+            for (int b = 0; b < nb; b++)
                 for (int r = 0; r < 8; r++) {
-                    int blk = ((8 * g + r) * nb + b) * 22;
-                    out[o + 2 * r] = w[blk];
-                    out[o + 2 * r + 1] = w[blk + 1];
+                    int o = (g * nb + b) * 176, blk = ((8 * g + r) * nb + b) * 22;
                     long qh = (w[blk + 2] & 0xFFL) | (w[blk + 3] & 0xFFL) << 8 | (w[blk + 4] & 0xFFL) << 16 | (w[blk + 5] & 0xFFL) << 24;
                     for (int s = 0; s < 8; s++)
                         for (int k = 0; k < 4; k++) {
                             int weight = s < 4 ? 4 * s + k : 16 + 4 * (s - 4) + k;
                             if ((qh >> weight & 1) != 0) out[o + 16 + 4 * r + k] |= (byte) (1 << s);
                         }
-                    for (int j = 0; j < 4; j++)
-                        for (int k = 0; k < 4; k++) out[o + 48 + 32 * j + 4 * r + k] = w[blk + 6 + 4 * j + k];
                 }
-            }
         return out;
     }
 
