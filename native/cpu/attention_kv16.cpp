@@ -93,77 +93,94 @@ void kv_store_head_f16(uint16_t *kc, uint16_t *vc, const float *k, const float *
 }
 
 #if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+// Scores of R query rows q (R x D) against KP consecutive keys k (KP x D f16), times sc, into s[r * CH + i].
+// KP * R accumulators, one key in a register at a time: R q vectors + 1 key + R * KP sums fit the 16
+// registers for (R, KP) = (1, 8), (2, 4), (3, 4), (4, 2). KP is 1, 2 or a multiple of 4; each 4 sums of
+// a row reduce with three hadds to one vector of 4 scores (per key, a quarter of a lone key's reduction).
+template <int R, int KP>
+static inline void scores_f16(const float *q, const uint16_t *k, int64_t D, float sc, float *s) {
+    __m256 a[R][KP];
+    CORTADO_UNROLL for (int r = 0; r < R; r++) CORTADO_UNROLL for (int i = 0; i < KP; i++) a[r][i] = _mm256_setzero_ps();
+    for (int64_t d = 0; d < D; d += 8) {
+        __m256 qv[R];
+        CORTADO_UNROLL for (int r = 0; r < R; r++) qv[r] = _mm256_loadu_ps(q + r * D + d);
+        CORTADO_UNROLL for (int i = 0; i < KP; i++) {
+            const __m256 kv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i * D + d)));
+            CORTADO_UNROLL for (int r = 0; r < R; r++) a[r][i] = _mm256_fmadd_ps(qv[r], kv, a[r][i]);
+        }
+    }
+    CORTADO_UNROLL for (int r = 0; r < R; r++) {
+        if (KP == 1) {
+            s[r * CH] = hsum256(a[r][0]) * sc;
+        } else if (KP == 2) {
+            const __m256 h = _mm256_hadd_ps(a[r][0], a[r][KP - 1]);  // a0 01 23, a1 01 23, a0 45 67, a1 45 67
+            __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+            x = _mm_mul_ps(_mm_hadd_ps(x, x), _mm_set1_ps(sc));  // a0, a1, a0, a1
+            _mm_storel_pi((__m64 *)(s + r * CH), x);
+        } else {
+            // per 4 keys: hadd(hadd(a0, a1), hadd(a2, a3)) holds each key's sum of its low and high halves
+            __m128 x[KP / 4 > 0 ? KP / 4 : 1];
+            CORTADO_UNROLL for (int i = 0; i + 3 < KP; i += 4) {
+                const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a[r][i], a[r][i + 1]), _mm256_hadd_ps(a[r][i + 2], a[r][i + 3]));
+                x[i / 4] = _mm_mul_ps(_mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)), _mm_set1_ps(sc));
+            }
+            CORTADO_UNROLL for (int i = 0; i + 3 < KP; i += 4) _mm_storeu_ps(s + r * CH + i, x[i / 4]);
+        }
+    }
+}
+
+// acc (R x D) = c[r] * acc + Σ_j s[r * CH + j] v_j over nk values v (nk x D f16), VC * 8 columns of the
+// R rows in registers per pass over the values: R * VC sums + R broadcast weights + 1 value fit the 16
+// registers for (R, VC) = (1, 4), (2, 4), (3, 4), (4, 2).
+template <int R, int VC>
+static inline void values_f16(const uint16_t *v, int64_t nk, int64_t D, const float *c, const float *s, float *acc) {
+    for (int64_t d = 0; d < D; d += 8 * VC) {
+        __m256 o[R][VC];
+        CORTADO_UNROLL for (int r = 0; r < R; r++) {
+            const __m256 cv = _mm256_set1_ps(c[r]);
+            CORTADO_UNROLL for (int u = 0; u < VC; u++) o[r][u] = _mm256_mul_ps(cv, _mm256_loadu_ps(acc + r * D + d + 8 * u));
+        }
+        for (int64_t j = 0; j < nk; j++) {
+            __m256 p[R];
+            CORTADO_UNROLL for (int r = 0; r < R; r++) p[r] = _mm256_broadcast_ss(s + r * CH + j);
+            CORTADO_UNROLL for (int u = 0; u < VC; u++) {
+                const __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + j * D + d + 8 * u)));
+                CORTADO_UNROLL for (int r = 0; r < R; r++) o[r][u] = _mm256_fmadd_ps(p[r], vv, o[r][u]);
+            }
+        }
+        CORTADO_UNROLL for (int r = 0; r < R; r++) {
+            CORTADO_UNROLL for (int u = 0; u < VC; u++) _mm256_storeu_ps(acc + r * D + d + 8 * u, o[r][u]);
+        }
+    }
+}
+
 // One token's decode work item straight from the f16 cache (D a multiple of 16): R <= 4 query rows q
 // (R x D, the consecutive heads of one KV head) against nk keys k and values v (nk x D f16 each), as
-// tile_rows computes them but without the f32 copy of the tile: two keys per pass over q for the
-// scores, 16 columns of the R outputs in registers per pass over the values (the tile stays in L1).
-// Row r's running max, sum and unnormalised output acc (R x D) are updated; s: R x CH floats.
+// tile_rows computes them but without the f32 copy of the tile: KP keys per pass over q for the scores
+// (scores_f16), then one online-softmax step per row and one pass over the values (values_f16; the
+// chunk's values stay in L1/L2). Row r's running max, sum and unnormalised output acc (R x D) are
+// updated; s: R x CH floats.
 template <int R>
 static void item_rows_f16(const float *q, const uint16_t *k, const uint16_t *v, int64_t nk, int64_t D, float sc,
                           float *acc, float *mx, float *sum, float *s) {
+    constexpr int KP = R == 1 ? 8 : R <= 3 ? 4 : 2;
     // The cache streams from memory: each value is fetched as its key is scored (so the values are in
     // cache when the scores are done: -25% time at 576 positions against fetching neither), the keys
     // PF_KEYS ahead, every line of both.
     int64_t j = 0;
-    for (; j + 2 <= nk; j += 2) {
-        const uint16_t *k0 = k + j * D, *k1 = k0 + D;
-        for (int64_t o = 0; o < 2 * D; o += 32) {  // 32 halves: a 64-byte line
-            _mm_prefetch((const char *)(k0 + PF_KEYS * D + o), _MM_HINT_T0);
+    for (; j + KP <= nk; j += KP) {
+        for (int64_t o = 0; o < KP * D; o += 32) {  // 32 halves: a 64-byte line
+            _mm_prefetch((const char *)(k + (j + PF_KEYS) * D + o), _MM_HINT_T0);
             _mm_prefetch((const char *)(v + j * D + o), _MM_HINT_T0);
         }
-        __m256 a0[R], a1[R];
-        CORTADO_UNROLL for (int r = 0; r < R; r++) a0[r] = a1[r] = _mm256_setzero_ps();
-        for (int64_t d = 0; d < D; d += 8) {
-            const __m256 kv0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k0 + d)));
-            const __m256 kv1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k1 + d)));
-            CORTADO_UNROLL for (int r = 0; r < R; r++) {
-                const __m256 qv = _mm256_loadu_ps(q + r * D + d);
-                a0[r] = _mm256_fmadd_ps(qv, kv0, a0[r]);
-                a1[r] = _mm256_fmadd_ps(qv, kv1, a1[r]);
-            }
-        }
-        CORTADO_UNROLL for (int r = 0; r < R; r++) {
-            const __m256 h = _mm256_hadd_ps(a0[r], a1[r]);  // a0 01 23, a1 01 23, a0 45 67, a1 45 67
-            __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-            x = _mm_hadd_ps(x, x);  // a0, a1, a0, a1
-            s[r * CH + j] = _mm_cvtss_f32(x) * sc;
-            s[r * CH + j + 1] = _mm_cvtss_f32(_mm_movehdup_ps(x)) * sc;
-        }
+        scores_f16<R, KP>(q, k + j * D, D, sc, s + j);
     }
-    for (; j < nk; j++) {
-        const uint16_t *k0 = k + j * D;
-        __m256 a0[R];
-        CORTADO_UNROLL for (int r = 0; r < R; r++) a0[r] = _mm256_setzero_ps();
-        for (int64_t d = 0; d < D; d += 8) {
-            const __m256 kv0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k0 + d)));
-            CORTADO_UNROLL for (int r = 0; r < R; r++) a0[r] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * D + d), kv0, a0[r]);
-        }
-        CORTADO_UNROLL for (int r = 0; r < R; r++) s[r * CH + j] = hsum256(a0[r]) * sc;
-    }
+    for (; j + 2 <= nk; j += 2) scores_f16<R, 2>(q, k + j * D, D, sc, s + j);
+    if (j < nk) scores_f16<R, 1>(q, k + j * D, D, sc, s + j);
     float c[R];
     CORTADO_UNROLL for (int r = 0; r < R; r++) c[r] = softmax_step(s + r * CH, nk, nk, mx[r], sum[r]);
-    for (int64_t d = 0; d < D; d += 16) {
-        __m256 o0[R], o1[R];
-        CORTADO_UNROLL for (int r = 0; r < R; r++) {
-            const __m256 cv = _mm256_set1_ps(c[r]);
-            o0[r] = _mm256_mul_ps(cv, _mm256_loadu_ps(acc + r * D + d));
-            o1[r] = _mm256_mul_ps(cv, _mm256_loadu_ps(acc + r * D + d + 8));
-        }
-        for (int64_t jj = 0; jj < nk; jj++) {
-            const uint16_t *vj = v + jj * D + d;
-            const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)vj));
-            const __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + 8)));
-            CORTADO_UNROLL for (int r = 0; r < R; r++) {
-                const __m256 p = _mm256_broadcast_ss(s + r * CH + jj);
-                o0[r] = _mm256_fmadd_ps(p, v0, o0[r]);
-                o1[r] = _mm256_fmadd_ps(p, v1, o1[r]);
-            }
-        }
-        CORTADO_UNROLL for (int r = 0; r < R; r++) {
-            _mm256_storeu_ps(acc + r * D + d, o0[r]);
-            _mm256_storeu_ps(acc + r * D + d + 8, o1[r]);
-        }
-    }
+    if (R < 4 && D % 32 == 0) values_f16<R, 4>(v, nk, D, c, s, acc);
+    else values_f16<R, 2>(v, nk, D, c, s, acc);
 }
 
 // The rows of one token's work item in blocks of up to 4 (item_rows_f16); false when D is not a multiple of 16.
