@@ -31,11 +31,36 @@ inline void products(int code, const void *w0, const void *w1, const void *w2, f
     if (code >= STORED) q8_products_team(code - STORED, w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode);
     else x8_products_team(code, w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode);
 }
+
+
+// q, k, v = xn . Wq^T, xn . Wk^T, xn . Wv^T with codes[3] theirs: one team product per distinct code
+// (a Q4_K_M file's value weights are often of another type than its query and key weights), each
+// ending in a barrier.
+inline void qkv_products(const int32_t *codes, const void *const *w, float *q, float *k, float *v, int64_t qd, int64_t kvd,
+                         const float *xn, int64_t dim) {
+    float *const y[3] = {q, k, v};
+    const int64_t oc[3] = {qd, kvd, kvd};
+    for (int i = 0; i < 3; i++) {
+        bool before = false;  // this code's products went with an earlier one's
+        for (int j = 0; j < i; j++) before |= codes[j] == codes[i];
+        if (before) continue;
+        const void *ws[3] = {nullptr, nullptr, nullptr};
+        float *ys[3] = {nullptr, nullptr, nullptr};
+        int64_t ocs[3] = {0, 0, 0};
+        int n = 0;
+        for (int j = i; j < 3; j++) {
+            if (codes[j] != codes[i]) continue;
+            ws[n] = w[j], ys[n] = y[j], ocs[n] = oc[j];
+            n++;
+        }
+        products(codes[i], ws[0], ws[1], ws[2], ys[0], ys[1], ys[2], ocs[0], ocs[1], ocs[2], xn, dim, FUSED_STORE);
+    }
+}
 }  // namespace
 
 // Per layer l (arguments as kernels.h documents them):
 //   xn = rmsnorm(x, attn_norm)                                   every thread, privately
-//   q, k, v = xn . Wq^T, xn . Wk^T, xn . Wv^T                    groups shared; barrier
+//   q, k, v = xn . Wq^T, xn . Wk^T, xn . Wv^T                    groups shared; barrier (one per layout)
 //   q, k (+ biases) rotated; k, v stored in the f16 cache         heads shared; barrier
 //   att = attention(q, kc, vc)                                    (KV head, key chunk) items; barrier; merge; barrier
 //   x += att . Wo^T                                               barrier
@@ -58,12 +83,12 @@ void decode_layers_forward_f16kv(float *x, int64_t L, const void *const *w, cons
         rope_angles_f32(cs, sn, pos, D, theta, freq_scale, freq_factors);
         for (int64_t l = 0; l < L; l++) {
             const void *const *wl = w + 7 * l;        // wq wk wv wo gate up down
-            const int32_t *lay = layouts + 4 * l;     // qkv, o, gate/up, down
+            const int32_t *lay = layouts + 6 * l;     // q, k, v, o, gate/up, down
             const float *const *vl = vec + 5 * l;     // attn_norm ffn_norm bq bk bv
             uint16_t *kc = cache[2 * l], *vc = cache[2 * l + 1];
 
             rmsnorm_row_f32(xn, x, vl[0], dim, eps);
-            products(lay[0], wl[0], wl[1], wl[2], q, k, v, qd, kvd, kvd, xn, dim, FUSED_STORE);
+            qkv_products(lay, wl, q, k, v, qd, kvd, xn, dim);
 #pragma omp for schedule(static)
             for (int64_t i = 0; i < H + KVH; i++) {
                 if (i < H) {
@@ -80,11 +105,11 @@ void decode_layers_forward_f16kv(float *x, int64_t L, const void *const *w, cons
                 }
             }
             attention_decode_f16kv_team(att, q, kc, vc, pos, H, KVH, D, ctx, partials);
-            products(lay[1], wl[3], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, att, qd, FUSED_ADD);
+            products(lay[3], wl[3], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, att, qd, FUSED_ADD);
 
             rmsnorm_row_f32(xn, x, vl[1], dim, eps);
-            products(lay[2], wl[4], wl[5], nullptr, h, nullptr, nullptr, F, F, 0, xn, dim, FUSED_SWIGLU);
-            products(lay[3], wl[6], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, h, F, FUSED_ADD);
+            products(lay[4], wl[4], wl[5], nullptr, h, nullptr, nullptr, F, F, 0, xn, dim, FUSED_SWIGLU);
+            products(lay[5], wl[6], nullptr, nullptr, x, nullptr, nullptr, dim, 0, 0, h, F, FUSED_ADD);
         }
     }
 }

@@ -18,8 +18,8 @@ import java.util.List;
  * forking and joining ~10 times per layer, and Java makes one call instead of ~300. Bit-identical to
  * {@link Transformer}'s kernel-by-kernel path, which it replaces only where it applies: an f16 KV cache;
  * every product packed ({@link Linear#pack}) or of a stored block type with int8 dots (q4_1, q5_1, q5_k,
- * and the packable types where a matrix does not pack), the query, key and value weights in one
- * layout, gate and up in one; and, checked per step by the caller ({@link #fastOn}), no LoRA adapter
+ * and the packable types where a matrix does not pack; the query, key and value weights may differ, as a
+ * Q4_K_M file's do, and cost a barrier per extra layout), gate and up in one layout; and, checked per step by the caller ({@link #fastOn}), no LoRA adapter
  * applied and, when a product is stored, the AVX2 kernels in use (the portable build has no shared int8
  * products for those and would run them on one thread).
  *
@@ -50,7 +50,7 @@ final class DecodeStep implements AutoCloseable {
         weights = new PointerPointer<>(7L * layers);
         vectors = new PointerPointer<>(5L * layers);
         caches = new PointerPointer<>(2L * layers);
-        layouts = new IntPointer(4L * layers);
+        layouts = new IntPointer(6L * layers);
         for (int l = 0; l < layers; l++) {
             LayerWeights lw = ls.get(l);
             for (int i = 0; i < 7; i++) weights.put(7L * l + i, lw.products()[i].bytes());
@@ -58,10 +58,8 @@ final class DecodeStep implements AutoCloseable {
             caches.put(2L * l, lw.keys());
             caches.put(2L * l + 1, lw.values());
             Linear[] p = lw.products();
-            layouts.put(4L * l, code(p[0]));
-            layouts.put(4L * l + 1, code(p[3]));
-            layouts.put(4L * l + 2, code(p[4]));
-            layouts.put(4L * l + 3, code(p[6]));
+            int[] products = {0, 1, 2, 3, 4, 6};  // wq wk wv wo (gate, up) down
+            for (int i = 0; i < products.length; i++) layouts.put(6L * l + i, code(p[products[i]]));
             for (Linear x : p) stored |= x.packedLayout() == null;
         }
     }
@@ -84,7 +82,7 @@ final class DecodeStep implements AutoCloseable {
 
     /**
      * The plan for these layers, or null when the step does not apply (a product neither packed nor of a
-     * stored block type, the query / key / value or gate / up weights in different layouts, a head width over
+     * stored block type, the gate and up weights in different layouts, a head width over
      * 1024 or odd). Throws when a
      * weight, vector or cache is smaller than the config says (a bug, not a user error: the model file was
      * validated before).
@@ -95,7 +93,7 @@ final class DecodeStep implements AutoCloseable {
         for (LayerWeights lw : ls) {
             Linear[] p = lw.products();
             for (Linear l : p) if (code(l) < 0) return null;
-            if (code(p[1]) != code(p[0]) || code(p[2]) != code(p[0]) || code(p[5]) != code(p[4])) return null;
+            if (code(p[5]) != code(p[4])) return null;  // gate and up go through SwiGLU together
             int[][] shapes = {{qDim, dim}, {kvDim, dim}, {kvDim, dim}, {dim, qDim}, {ffn, dim}, {ffn, dim}, {dim, ffn}};
             for (int i = 0; i < 7; i++) {
                 Linear l = p[i];

@@ -7,6 +7,7 @@ import dev.cortado.model.Transformer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Prompt-processing and generation speed of the engine on one model, on fixed token ids (the same ids
@@ -21,13 +22,22 @@ import java.nio.file.Path;
  * (CPU time is what to compare between two builds on a busy machine; it does not count time spent
  * waiting for a core; kvpos is what one generated token reads per position it attends to).
  *
- * <p>Usage: GenerateBench MODEL THREADS P G BATCH REPS
+ * <p>With READBW (tools/bench/readbw.c's binary) the read bandwidth is measured right before each
+ * repetition's G steps after the prompt and right before its G steps from BOS, and the line goes on with
+ * {@code bw=<median GB/s> tg_bound=… tgkv_bound=… tg0_bound=…}: the medians over the repetitions of
+ * that repetition's speed (1 / its median step) over its bound, the bandwidth just measured over the
+ * bytes a step reads: the file (tg, tg0) or the file plus the f16 KV cache at the middle of the G steps
+ * (tgkv). The host's bandwidth drifts by a third within minutes; a bound measured a minute away from the
+ * speed it divides reads that drift as the engine's.
+ *
+ * <p>Usage: GenerateBench MODEL THREADS P G BATCH REPS [READBW]
  */
 public final class GenerateBench {
     public static void main(String[] a) throws Exception {
         Path model = Path.of(a[0]);
         int threads = Integer.parseInt(a[1]), P = Integer.parseInt(a[2]), G = Integer.parseInt(a[3]);
         int batch = Integer.parseInt(a[4]), reps = Integer.parseInt(a[5]);
+        String readbw = a.length > 6 ? a[6] : null;
         Kernels.setThreads(threads);
         try (ModelFile f = ModelLoader.open(model); Transformer t = new Transformer(f, P + G, batch)) {
             int[] prompt = prompt(P, t.vocabSize());
@@ -37,12 +47,18 @@ public final class GenerateBench {
             for (int i = 0; i < 8; i++) t.forward(new int[]{prompt[i]}, warm + i);
             double bestPp = 0, bestTg = 0, ppCpu = 0, tgCpu = 0;
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            long[] steps = new long[reps * G];
+            var c = f.config();
+            long kvPos = 2L * c.nLayers() * c.kvDim() * (t.kvCacheType() == dev.cortado.model.KvCacheType.F16 ? 2 : 4);
+            long bytes = Files.size(model), kvBytes = kvPos * (P + G / 2);  // what a step after the prompt reads, on average
+            long[] steps = new long[reps * G], steps0 = new long[reps * G];
+            double[] bw = new double[2 * reps], tgBound = new double[reps], tgKvBound = new double[reps], tg0Bound = new double[reps];
             for (int r = 0; r < reps; r++) {
                 long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                 float[] logits = t.forward(prompt, 0);
                 long t1 = System.nanoTime(), c1 = os.getProcessCpuTime();
                 int next = argmax(logits);
+                if (readbw != null) bw[2 * r] = readBandwidth(readbw, threads);  // (outside the timed stretch)
+                long t1g = System.nanoTime(), c1g = os.getProcessCpuTime();
                 for (int i = 0; i < G; i++) {
                     long s0 = System.nanoTime();
                     next = argmax(t.forward(new int[]{next}, P + i));
@@ -50,26 +66,55 @@ public final class GenerateBench {
                 }
                 long t2 = System.nanoTime(), c2 = os.getProcessCpuTime();
                 ppCpu += (c1 - c0) / 1e6 / P / reps;
-                tgCpu += (c2 - c1) / 1e6 / G / reps;
+                tgCpu += (c2 - c1g) / 1e6 / G / reps;
                 bestPp = Math.max(bestPp, P / ((t1 - t0) / 1e9));
-                bestTg = Math.max(bestTg, G / ((t2 - t1) / 1e9));
-            }
-            java.util.Arrays.sort(steps);
-            long[] steps0 = new long[reps * G];
-            for (int r = 0; r < reps; r++) {
-                int next = argmax(t.forward(new int[]{prompt[0]}, 0));
+                bestTg = Math.max(bestTg, G / ((t2 - t1g) / 1e9));
+                // G steps from an empty context: BOS, then greedy
+                if (readbw != null) bw[2 * r + 1] = readBandwidth(readbw, threads);
+                next = argmax(t.forward(new int[]{prompt[0]}, 0));
                 for (int i = 0; i < G; i++) {
                     long s0 = System.nanoTime();
                     next = argmax(t.forward(new int[]{next}, 1 + i));
                     steps0[r * G + i] = System.nanoTime() - s0;
                 }
+                // this repetition's speeds against the bandwidth measured just before it
+                double tg = 1e9 / median(Arrays.copyOfRange(steps, r * G, r * G + G));
+                double tg0 = 1e9 / median(Arrays.copyOfRange(steps0, r * G, r * G + G));
+                tgBound[r] = tg * bytes / (bw[2 * r] * 1e9);
+                tgKvBound[r] = tg * (bytes + kvBytes) / (bw[2 * r] * 1e9);
+                tg0Bound[r] = tg0 * bytes / (bw[2 * r + 1] * 1e9);
             }
-            java.util.Arrays.sort(steps0);
-            var c = f.config();
-            long kvPos = 2L * c.nLayers() * c.kvDim() * (t.kvCacheType() == dev.cortado.model.KvCacheType.F16 ? 2 : 4);
-            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f tg0=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f kvpos=%d%n", bestPp,
-                    1e9 / steps[steps.length / 2], bestTg, 1e9 / steps0[steps0.length / 2], peakRssMb(), ppCpu, tgCpu, kvPos);
+            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f tg0=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f kvpos=%d", bestPp,
+                    1e9 / median(steps), bestTg, 1e9 / median(steps0), peakRssMb(), ppCpu, tgCpu, kvPos);
+            if (readbw != null) {
+                System.out.printf(" bw=%.2f tg_bound=%.3f tgkv_bound=%.3f tg0_bound=%.3f", median(bw), median(tgBound), median(tgKvBound),
+                        median(tg0Bound));
+            }
+            System.out.println();
         }
+    }
+
+    /** The median of v (sorts a copy; the upper middle element for an even length, as before). */
+    static double median(double[] v) {
+        double[] x = v.clone();
+        Arrays.sort(x);
+        return x[x.length / 2];
+    }
+
+    static double median(long[] v) {
+        long[] x = v.clone();
+        Arrays.sort(x);
+        return x[x.length / 2];
+    }
+
+    /** Runs tools/bench/readbw.c's binary (built by generate.sh) and returns its GB/s. */
+    static double readBandwidth(String readbw, int threads) throws Exception {
+        Process p = new ProcessBuilder(readbw, Integer.toString(threads)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException(readbw + " failed: " + out.strip());
+        var m = java.util.regex.Pattern.compile("gbps=([0-9.]+)").matcher(out);
+        if (!m.find()) throw new IllegalStateException(readbw + " printed no gbps=: " + out.strip());
+        return Double.parseDouble(m.group(1));
     }
 
     /** Deterministic pseudo-random ids in [100, min(vocab, 32000)) (ordinary SentencePiece pieces). */

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The one-call decode step ({@link DecodeStep}, native/cpu/decode_step.cpp) against the engine's
  * kernel-by-kernel path on the same packed model: the logits of every decoded token are the same bits
- * (the step is built from the kernels' own pieces), for each packed layout, a mix of layouts per layer,
+ * (the step is built from the kernels' own pieces), for each packed layout, a mix of layouts per layer
+ * (the value weights in another layout than the query and key weights, as in Q4_K_M files),
  * stored block types (q4_1, q5_1, q5_k: no x8 layout),
  * Q/K/V biases with rotate-half RoPE (qwen2), Llama 3's rope_freqs, 1 to 3 threads, both instruction sets,
  * and past the attention's 128-key chunks. It applies only where it should (int8 products, f16 cache, no LoRA).
@@ -26,26 +27,29 @@ class DecodeStepTest {
         Stream.Builder<Arguments> b = Stream.builder();
         for (String isa : new String[]{"avx2", "generic"}) {
             for (TensorType t : new TensorType[]{TensorType.Q4_0, TensorType.Q4_K, TensorType.Q8_0, TensorType.Q5_0}) {
-                b.add(Arguments.of(isa, "llama", t, t, false));
+                b.add(Arguments.of(isa, "llama", t, t, t, false));
             }
-            b.add(Arguments.of(isa, "llama", TensorType.Q5_0, TensorType.Q4_K, true));  // SmolLM2 "q4_k": q5_0 rows, q4_k down
-            b.add(Arguments.of(isa, "qwen2", TensorType.Q8_0, TensorType.Q4_0, false));
-            b.add(Arguments.of(isa, "llama", TensorType.Q4_K, TensorType.Q6_K, false));  // a Q4_K_M file's mix
-            // stored (unpacked) block types: the types without an x8 layout
-            b.add(Arguments.of(isa, "qwen2", TensorType.Q4_1, TensorType.Q5_K, false));
-            b.add(Arguments.of(isa, "llama", TensorType.Q5_1, TensorType.Q6_K, true));
+            b.add(Arguments.of(isa, "llama", TensorType.Q5_0, TensorType.Q5_0, TensorType.Q4_K, true));  // SmolLM2 "q4_k": q5_0 rows, q4_k down
+            b.add(Arguments.of(isa, "qwen2", TensorType.Q8_0, TensorType.Q8_0, TensorType.Q4_0, false));
+            // Q4_K_M files' mixes: the value weights in another type than the query and key weights
+            b.add(Arguments.of(isa, "llama", TensorType.Q4_K, TensorType.Q6_K, TensorType.Q6_K, false));
+            b.add(Arguments.of(isa, "qwen2", TensorType.Q5_0, TensorType.Q8_0, TensorType.Q6_K, true));
+            // stored (unpacked) block types: the types without an x8 layout, alone and beside packed ones
+            b.add(Arguments.of(isa, "qwen2", TensorType.Q4_1, TensorType.Q4_1, TensorType.Q5_K, false));
+            b.add(Arguments.of(isa, "llama", TensorType.Q5_1, TensorType.Q5_1, TensorType.Q6_K, true));
+            b.add(Arguments.of(isa, "llama", TensorType.Q4_0, TensorType.Q5_1, TensorType.Q4_0, false));
         }
         return b.build();
     }
 
-    @ParameterizedTest(name = "{0} {1} {2}/{3} rope_freqs={4}")
+    @ParameterizedTest(name = "{0} {1} {2}/{3}/{4} rope_freqs={5}")
     @MethodSource("cases")
-    void sameBitsAsKernelByKernel(String isa, String arch, TensorType attn, TensorType down, boolean freqs) {
+    void sameBitsAsKernelByKernel(String isa, String arch, TensorType attn, TensorType value, TensorType down, boolean freqs) {
         String isaBefore = Kernels.isa();
         int threadsBefore = Kernels.threads();
         try {
             if (!Kernels.setIsa(isa).equals(isa)) return;  // no AVX2: the generic run covers it
-            ModelFile m = model(arch, attn, down, freqs);
+            ModelFile m = RandomLlama.model(arch, attn, value, down, freqs, 11, 192);
             for (int threads = 1; threads <= 3; threads++) {
                 Kernels.setThreads(threads);
                 compare(m, threads == 2 ? 150 : 24);  // once past a 128-key chunk

@@ -17,6 +17,11 @@ final class RandomLlama {
     private RandomLlama() {}
 
     static ModelFile model(String arch, TensorType attn, TensorType down, boolean freqs, long seed, int ctx) {
+        return model(arch, attn, attn, down, freqs, seed, ctx);
+    }
+
+    /** As above with the value weights in {@code value} (a Q4_K_M file's mix: q4_k or q5_0 query and key, q6_k or q8_0 value). */
+    static ModelFile model(String arch, TensorType attn, TensorType value, TensorType down, boolean freqs, long seed, int ctx) {
         int dim = 256, layers = 2, heads = 4, kvHeads = 2, headDim = 64, ffn = 512, vocab = 64;
         ModelConfig c = new ModelConfig(arch, "random", dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, 1e-5f,
                 10000f, null, false);
@@ -34,7 +39,7 @@ final class RandomLlama {
             put(t, r, TensorNames.layer(l, "attn_norm"), TensorType.F32, -1, dim);
             put(t, r, TensorNames.layer(l, "attn_q"), attn, 0.1, heads * headDim, dim);
             put(t, r, TensorNames.layer(l, "attn_k"), attn, 0.1, kvHeads * headDim, dim);
-            put(t, r, TensorNames.layer(l, "attn_v"), attn, 0.1, kvHeads * headDim, dim);
+            put(t, r, TensorNames.layer(l, "attn_v"), value, 0.1, kvHeads * headDim, dim);
             put(t, r, TensorNames.layer(l, "attn_output"), attn, 0.1, dim, heads * headDim);
             put(t, r, TensorNames.layer(l, "ffn_norm"), TensorType.F32, -1, dim);
             put(t, r, TensorNames.layer(l, "ffn_gate"), attn, 0.1, ffn, dim);
@@ -46,7 +51,7 @@ final class RandomLlama {
                 put(t, r, TensorNames.layerBias(l, "attn_v"), TensorType.F32, 0.5, kvHeads * headDim);
             }
         }
-        return new ModelFile(Path.of("random-" + arch + "-" + attn + "-" + down), ModelFormat.GGUF, "synthetic", c, t, null,
+        return new ModelFile(Path.of("random-" + arch + "-" + attn + "-" + value + "-" + down), ModelFormat.GGUF, "synthetic", c, t, null,
                 null, List.of());
     }
 
