@@ -113,6 +113,7 @@ public final class RandomModel {
                     putHalf(block, 2, 0.02f / 4.6f / 32 * 7.5f);
                 }
                 case Q6_K -> putHalf(block, 208, 0.02f / 74 / 18.5f);  // int8 scales ~74, levels - 32 ~18.5
+                case F16 -> putHalf(block, 0, (float) (0.02 * rnd.nextDouble(-1.7, 1.7)));  // uniform, sd ~0.02
                 default -> throw new IllegalArgumentException("type " + type);
             }
             b.put(block);
