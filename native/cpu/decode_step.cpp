@@ -28,7 +28,7 @@ constexpr int STORED = 100;  // product codes STORED + GGML type id: a stored bl
 // The products sharing x of one code (kernels.h): a packed layout, or a stored block type.
 inline void products(int code, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0,
                      int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
-    if (code >= STORED) q8_products_team(code - STORED, w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode);
+    if (code >= STORED) stored_products_team(code - STORED, w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode);
     else x8_products_team(code, w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode);
 }
 

@@ -1312,9 +1312,53 @@ void products_team(const void *w0, const void *w1, const void *w2, float *y0, fl
 #pragma omp barrier
 }
 
-void q8_products_team(int ggml_type, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2,
-                      int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
+// The float types' products for one token, team-shared (see stored_products_team): the 4-row tiles of
+// forward's T <= 3 path over the threads, each tile's arithmetic as forward_fused's (a tile's result
+// added into y, or SwiGLU'd, element by element), so the bits are the same.
+template <class W>
+void float_products_team(const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2, int64_t oc0,
+                         int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
+    const uint8_t *w[3] = {(const uint8_t *)w0, (const uint8_t *)w1, (const uint8_t *)w2};
+    float *y[3] = {y0, y1, y2};
+    const int64_t oc[3] = {oc0, oc1, oc2};
+    const int nm = mode == FUSED_SWIGLU ? 1 : 3;
+    int64_t tiles[3] = {0, 0, 0}, total = 0, most = 0;
+    for (int m = 0; m < nm; m++) {
+        total += tiles[m] = (oc[m] + 3) / 4;
+        most = std::max(most, oc[m]);
+    }
+    const int64_t ldp = std::min(KC, round8(C));
+    float *panel = alloc_floats(4 * ldp);
+    float *a = mode == FUSED_STORE ? nullptr : alloc_floats(most), *b = mode == FUSED_SWIGLU ? alloc_floats(most) : nullptr;
+    if (!panel || (mode != FUSED_STORE && !a) || (mode == FUSED_SWIGLU && !b)) abort();  // a few KB: the process is already lost
+#pragma omp for schedule(static)
+    for (int64_t ti = 0; ti < total; ti++) {
+        int m = 0;
+        int64_t t = ti;
+        while (t >= tiles[m]) t -= tiles[m++];
+        const int64_t o0 = 4 * t, on = std::min<int64_t>(4, oc[m] - o0);
+        if (mode == FUSED_STORE) {
+            fwd_tile<W>(w[m], x, y[m], C, oc[m], o0, on, 0, 1, panel);
+        } else if (mode == FUSED_ADD) {
+            fwd_tile<W>(w[m], x, a, C, oc[m], o0, on, 0, 1, panel);
+            for (int64_t i = o0; i < o0 + on; i++) y[m][i] += a[i];
+        } else {
+            fwd_tile<W>(w[0], x, a, C, oc[0], o0, on, 0, 1, panel);
+            fwd_tile<W>(w[1], x, b, C, oc[0], o0, on, 0, 1, panel);
+            cortado_simd::silu_mul_span(y[0] + o0, a + o0, b + o0, on);
+        }
+    }
+    free(panel);
+    free(a);
+    free(b);
+}
+
+void stored_products_team(int ggml_type, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2,
+                          int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode) {
     switch (ggml_type) {
+        case 0: float_products_team<F32W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 1: float_products_team<F16W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
+        case 30: float_products_team<BF16W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
         case 2: products_team<Q4_0W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
         case 3: products_team<Q4_1W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;
         case 6: products_team<Q5_0W>(w0, w1, w2, y0, y1, y2, oc0, oc1, oc2, x, C, mode); break;

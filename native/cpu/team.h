@@ -28,10 +28,11 @@ int64_t attention_decode_scratch_f16kv(int64_t pos, int64_t H, int64_t KVH, int6
 void attention_decode_f16kv_team(float *out, const float *q, const uint16_t *kc, const uint16_t *vc, int64_t pos,
                                  int64_t H, int64_t KVH, int64_t D, int64_t ctx, float *scratch);
 
-// matmul.cpp: matmul_forward_fused_<type> for one token, team-shared, for the stored block types by GGML id
-// (2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0, 12 q4_k, 13 q5_k, 14 q6_k). AVX2: the int8 dots, shared; the
-// portable build: one thread runs the whole product (the engine keeps its kernel-by-kernel path there).
-void q8_products_team(int ggml_type, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2,
+// matmul.cpp: matmul_forward_fused_<type> for one token, team-shared, for the stored types by GGML id:
+// 0 f32, 1 f16, 30 bf16 (4-row float tiles, shared on both builds); 2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0,
+// 12 q4_k, 13 q5_k, 14 q6_k (AVX2: the int8 dots, shared; the portable build: one thread runs the whole
+// product, and the engine keeps its kernel-by-kernel path there).
+void stored_products_team(int ggml_type, const void *w0, const void *w1, const void *w2, float *y0, float *y1, float *y2,
                       int64_t oc0, int64_t oc1, int64_t oc2, const float *x, int64_t C, int mode);
 
 // matmul_x8.cpp: matmul_forward_fused_<layout> for one token (T = 1), team-shared; each thread

@@ -200,8 +200,9 @@ void matmul_forward_fused_q6_kx8(const void *w0, const void *w1, const void *w2,
 // attention_forward_f16kv one by one. Per layer l:
 //   w[7l ..]:       wq (H*D, dim), wk, wv (KVH*D, dim), wo (dim, H*D), gate, up (F, dim), down (dim, F)
 //   layouts[6l ..]: the layouts of wq, wk, wv, wo, (gate, up), down: 0 q4_0x8, 1 q4_kx8, 2 q8_0x8, 3 q5_0x8, 4 q6_kx8, or
-//                   100 + the GGML type id of a stored q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, q5_k or q6_k matrix
-//                   (AVX2: shared int8 dots; the portable build multiplies those on one thread)
+//                   100 + the GGML type id of a stored f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, q5_k
+//                   or q6_k matrix (the block types: AVX2 shares their int8 dots, the portable build
+//                   multiplies them on one thread)
 //   vec[5l ..]:     attn_norm (dim), ffn_norm (dim), bq (H*D), bk, bv (KVH*D); biases null when absent
 //   cache[2l ..]:   kc, vc (KVH, ctx, D) f16
 // RoPE as rope_forward_f32 (theta, freq_scale, freq_factors (D/2, nullable), neox). D even, at most 1024.

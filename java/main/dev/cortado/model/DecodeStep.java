@@ -17,11 +17,12 @@ import java.util.List;
  * native/cpu/decode_step.cpp): the threads stay in one parallel region for the whole step instead of
  * forking and joining ~10 times per layer, and Java makes one call instead of ~300. Bit-identical to
  * {@link Transformer}'s kernel-by-kernel path, which it replaces only where it applies: an f16 KV cache;
- * every product packed ({@link Linear#pack}) or of a stored block type with int8 dots (q4_1, q5_1, q5_k,
- * and the packable types where a matrix does not pack; the query, key and value weights may differ, as a
- * Q4_K_M file's do, and cost a barrier per extra layout), gate and up in one layout; and, checked per step by the caller ({@link #fastOn}), no LoRA adapter
- * applied and, when a product is stored, the AVX2 kernels in use (the portable build has no shared int8
- * products for those and would run them on one thread).
+ * every product packed ({@link Linear#pack}), of a stored block type with int8 dots (q4_1, q5_1, q5_k,
+ * and the packable types where a matrix does not pack) or of a float type (f32, f16, bf16); the query,
+ * key and value weights may differ, as a Q4_K_M file's do, and cost a barrier per extra layout; gate and
+ * up in one layout; and, checked per step by the caller ({@link #fastOn}), no LoRA adapter applied and,
+ * when a block type is stored, the AVX2 kernels in use (the portable build has no shared int8 products
+ * for those and would run them on one thread).
  *
  * <p>The weights, norms, biases and caches are checked here once, when the plan is built; a step checks
  * its position. The native side trusts both.
@@ -38,7 +39,7 @@ final class DecodeStep implements AutoCloseable {
     private final boolean neox;
     private final PointerPointer<Pointer> weights, vectors, caches;
     private final IntPointer layouts;
-    private boolean stored;  // some product in its stored layout
+    private boolean stored;  // some product of a block type in its stored layout
 
     private DecodeStep(ModelConfig c, int ctx, float freqScale, FloatPointer ropeFreqs, boolean neox, List<LayerWeights> ls) {
         this.c = c;
@@ -60,19 +61,21 @@ final class DecodeStep implements AutoCloseable {
             Linear[] p = lw.products();
             int[] products = {0, 1, 2, 3, 4, 6};  // wq wk wv wo (gate, up) down
             for (int i = 0; i < products.length; i++) layouts.put(6L * l + i, code(p[products[i]]));
-            for (Linear x : p) stored |= x.packedLayout() == null;
+            for (Linear x : p) stored |= x.packedLayout() == null && STORED_TYPES.contains(x.type());
         }
     }
 
-    /** The stored block types the step multiplies (by their int8 dots on AVX2). */
+    /** The stored block types the step multiplies (by their int8 dots on AVX2, on one thread on the portable build). */
     private static final java.util.Set<TensorType> STORED_TYPES = java.util.EnumSet.of(TensorType.Q4_0, TensorType.Q4_1,
             TensorType.Q5_0, TensorType.Q5_1, TensorType.Q8_0, TensorType.Q4_K, TensorType.Q5_K, TensorType.Q6_K);
+    /** The float types the step multiplies (4-row tiles shared by the threads on both builds). */
+    private static final java.util.Set<TensorType> FLOAT_TYPES = java.util.EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16);
     private static final int STORED = 100;  // kernels.h: 100 + the GGML type id of a stored matrix
 
     /** A product's code for the native plan: its packed layout, or STORED + its type's GGML id; -1 when neither. */
     private static int code(Linear l) {
         if (l.packedLayout() != null) return l.packedLayout().ordinal();
-        return STORED_TYPES.contains(l.type()) ? STORED + l.type().ggmlId() : -1;
+        return STORED_TYPES.contains(l.type()) || FLOAT_TYPES.contains(l.type()) ? STORED + l.type().ggmlId() : -1;
     }
 
     /** Whether the step runs at full speed with the kernels' instruction set {@code isa} (see the class comment). */

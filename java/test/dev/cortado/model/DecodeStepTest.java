@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kernel-by-kernel path on the same packed model: the logits of every decoded token are the same bits
  * (the step is built from the kernels' own pieces), for each packed layout, a mix of layouts per layer
  * (the value weights in another layout than the query and key weights, as in Q4_K_M files),
- * stored block types (q4_1, q5_1, q5_k: no x8 layout),
+ * stored block types (q4_1, q5_1, q5_k: no x8 layout), float weights (f32, f16, bf16),
  * Q/K/V biases with rotate-half RoPE (qwen2), Llama 3's rope_freqs, 1 to 3 threads, both instruction sets,
  * and past the attention's 128-key chunks. It applies only where it should (int8 products, f16 cache, no LoRA).
  */
@@ -38,6 +38,10 @@ class DecodeStepTest {
             b.add(Arguments.of(isa, "qwen2", TensorType.Q4_1, TensorType.Q4_1, TensorType.Q5_K, false));
             b.add(Arguments.of(isa, "llama", TensorType.Q5_1, TensorType.Q5_1, TensorType.Q6_K, true));
             b.add(Arguments.of(isa, "llama", TensorType.Q4_0, TensorType.Q5_1, TensorType.Q4_0, false));
+            // float weights: 4-row tiles shared by the threads, alone and beside int8 products
+            b.add(Arguments.of(isa, "llama", TensorType.F16, TensorType.F16, TensorType.F16, false));
+            b.add(Arguments.of(isa, "qwen2", TensorType.BF16, TensorType.BF16, TensorType.F32, true));
+            b.add(Arguments.of(isa, "llama", TensorType.F32, TensorType.F16, TensorType.Q8_0, false));
         }
         return b.build();
     }
@@ -83,16 +87,20 @@ class DecodeStepTest {
     }
 
     @Test
-    void appliesOnlyToPackedWeightsAndAnF16CacheWithoutAdapters() {
+    void appliesOnlyToInt8OrFloatProductsAndAnF16CacheWithoutAdapters() {
         ModelFile m = model("llama", TensorType.Q8_0, TensorType.Q8_0, false);
         try (Transformer unpacked = new Transformer(m, 64, 8, KvCacheType.F16, false);
              Transformer f32 = new Transformer(m, 64, 8, KvCacheType.F32, true)) {
             assertTrue(unpacked.decodesInOneCall() || !Kernels.isa().equals("avx2"), "stored q8_0: the int8 products");
             assertFalse(f32.decodesInOneCall(), "f32 KV cache");
         }
+        ModelFile f16Weights = model("llama", TensorType.F16, TensorType.F16, false);
+        try (Transformer t = new Transformer(f16Weights, 64, 8, KvCacheType.F16, true)) {
+            assertTrue(t.decodesInOneCall(), "f16 weights: the float tiles, on either instruction set");
+        }
         ModelFile f32Weights = model("llama", TensorType.F32, TensorType.F32, false);
-        try (Transformer t = new Transformer(f32Weights, 64, 8, KvCacheType.F16, true)) {
-            assertFalse(t.decodesInOneCall(), "f32 weights have no int8 products");
+        try (Transformer t = new Transformer(f32Weights, 64, 8, KvCacheType.F32, true)) {
+            assertFalse(t.decodesInOneCall(), "f32 KV cache");
         }
         String before = Kernels.isa();
         try (Transformer t = new Transformer(model("llama", TensorType.Q4_K, TensorType.Q5_K, false), 64, 8, KvCacheType.F16, true)) {
