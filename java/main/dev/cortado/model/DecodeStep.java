@@ -149,7 +149,17 @@ final class DecodeStep implements AutoCloseable {
         Kernels.checkRange("decode step: x", 0, c.dim(), x.capacity());
         CpuKernels.decode_layers_forward_f16kv(x, layers, weights, layouts, vectors, caches, c.dim(), c.nHeads(), c.nKvHeads(),
                 c.headDim(), c.ffnDim(), ctx, pos, c.rmsEps(), c.ropeTheta(), freqScale, ropeFreqs, neox ? 1 : 0,
-                Kernels.threads());
+                threads());
+    }
+
+    /**
+     * One thread when a layer's products are smaller than the kernels' grain for a second thread (2^18
+     * weights each, as matmul_x8.cpp's GRAIN; stories260K: ~50k): there the ~7 barriers per layer cost
+     * more than the work they share, as the kernel-by-kernel path's per-kernel thread counts already say.
+     */
+    private int threads() {
+        long d = c.dim(), perLayer = d * (c.qDim() + 2L * c.kvDim()) + (long) c.qDim() * d + 3L * d * c.ffnDim();
+        return perLayer < 2L << 18 ? 1 : Kernels.threads();
     }
 
     @Override
