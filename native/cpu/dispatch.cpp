@@ -67,6 +67,32 @@ void cortado_madvise_willneed(void *addr, int64_t size) {
     if (addr != nullptr && size > 0) madvise(addr, (size_t)size, MADV_WILLNEED);
 }
 
+// Decoding streams every weight once per token: on 4 KB pages that is a TLB miss per page, and under a
+// hypervisor each miss walks two page tables. A 2 MiB page holds 512 of them (readbw on this VM: 25-29
+// GB/s on 4 KB pages, 30-31 on 2 MiB ones). Over-maps by 2 MiB and trims to the boundary.
+static const size_t HUGE_PAGE = (size_t)2 << 20;
+
+void *cortado_alloc_huge(int64_t size, int *err) {
+    *err = 0;
+    if (size <= 0) { *err = EINVAL; return nullptr; }
+    const size_t n = ((size_t)size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    char *p = (char *)mmap(nullptr, n + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) { *err = errno; return nullptr; }
+    char *a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (a > p) munmap(p, (size_t)(a - p));
+    if (a + n < p + n + HUGE_PAGE) munmap(a + n, (size_t)(p + n + HUGE_PAGE - (a + n)));
+#ifdef MADV_HUGEPAGE
+    madvise(a, n, MADV_HUGEPAGE);  // best effort: without it the memory works on small pages
+#endif
+    return a;
+}
+
+int cortado_free_huge(void *addr, int64_t size) {
+    if (addr == nullptr || size <= 0) return 0;
+    const size_t n = ((size_t)size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    return munmap(addr, n) == 0 ? 0 : errno;
+}
+
 void cortado_madvise_dontneed(void *addr, int64_t size) {
     if (addr == nullptr || size <= 0) return;
     const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)addr;

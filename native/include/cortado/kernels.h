@@ -40,6 +40,11 @@ void cortado_madvise_willneed(void *addr, int64_t size);
 // Drops the whole pages inside [addr, addr + size) of a read-only file mapping from this process's
 // resident memory (they are read back from the file if touched again; best effort).
 void cortado_madvise_dontneed(void *addr, int64_t size);
+// Anonymous zeroed memory for weights that live as long as a model: `size` bytes at a 2 MiB boundary,
+// with transparent huge pages asked for (MADV_HUGEPAGE). Returns NULL with *err = errno on failure.
+void *cortado_alloc_huge(int64_t size, int *err);
+// Frees memory from cortado_alloc_huge (the same size). Returns 0 or errno.
+int cortado_free_huge(void *addr, int64_t size);
 
 // ---- conversions ---------------------------------------------------------------------------
 // y[i] = (float) x[i] for n halves (IEEE binary16) / bfloat16s.

@@ -39,6 +39,8 @@ public final class CpuKernels {
     public static native int cortado_munmap(Pointer addr, long size);
     public static native void cortado_madvise_willneed(Pointer addr, long size);
     public static native void cortado_madvise_dontneed(Pointer addr, long size);
+    public static native Pointer cortado_alloc_huge(long size, int[] err);
+    public static native int cortado_free_huge(Pointer addr, long size);
 
     public static native void convert_f16_to_f32(@Cast("const uint16_t*") ShortPointer x, FloatPointer y, long n, int threads);
     public static native void convert_bf16_to_f32(@Cast("const uint16_t*") ShortPointer x, FloatPointer y, long n, int threads);

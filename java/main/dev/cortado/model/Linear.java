@@ -2,6 +2,7 @@ package dev.cortado.model;
 
 import dev.cortado.kernels.Kernels;
 import dev.cortado.kernels.PackedWeights;
+import dev.cortado.kernels.WeightArena;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.BytePointer;
@@ -19,7 +20,8 @@ public final class Linear {
     private final int outFeatures;
     private final int inFeatures;
     private BytePointer w;        // the weight's bytes, native (mapped, or copied once; or packed)
-    private PackedWeights.Layout packed;  // w's packed layout (owned here), or null: the stored bytes
+    private PackedWeights.Layout packed;  // w's packed layout, or null: the stored bytes
+    private boolean ownsPacked;   // the packed bytes are this object's own (else an arena's)
     private LinearLora lora;      // run-time LoRA updates; null when none
 
     Linear(Tensor weight) {
@@ -58,26 +60,40 @@ public final class Linear {
         if (lora != null) lora.apply(x, y, T);
     }
 
+    /** The bytes {@link #pack} needs for this weight's packed copy, or 0 when it does not pack. */
+    long packedBytes() {
+        PackedWeights.Layout layout = PackedWeights.Layout.of(type);
+        if (packed != null || layout == null || !layout.canPack(inFeatures, outFeatures)) return 0;
+        return layout.byteSize(outFeatures, inFeatures);
+    }
+
     /**
      * Repacks a Q4_0, Q4_K, Q8_0, Q5_0 or Q6_K weight whose rows come in 8s into its x8 layout (one AVX2 vector = 8 rows:
      * decoding reads it ~1.3-2x faster; see {@link PackedWeights}) in native memory of about the same
      * size, and hands the original's pages back (a mapped file's pages leave the resident set; a copy
-     * is freed), so the model still costs its file size. Returns whether it packed. For inference:
-     * nothing else may read the old bytes through this weight.
+     * is freed), so the model still costs its file size. The copy goes into {@code arena} (sized with
+     * {@link #packedBytes}) or, when that is null, into memory of its own. Returns whether it packed.
+     * For inference: nothing else may read the old bytes through this weight.
      */
-    boolean pack() {
+    boolean pack(WeightArena arena) {
+        long bytes = packedBytes();
+        if (bytes == 0) return false;
         PackedWeights.Layout layout = PackedWeights.Layout.of(type);
-        if (packed != null || layout == null || !layout.canPack(inFeatures, outFeatures)) return false;
         BytePointer out;
-        try {
-            out = new BytePointer(layout.byteSize(outFeatures, inFeatures));
-        } catch (OutOfMemoryError e) {  // no room for the copy: keep multiplying the stored layout
-            return false;
+        if (arena != null) {
+            out = arena.slice(bytes);
+        } else {
+            try {
+                out = new BytePointer(bytes);
+            } catch (OutOfMemoryError e) {  // no room for the copy: keep multiplying the stored layout
+                return false;
+            }
         }
         PackedWeights.repack(layout, w, w.capacity(), out, out.capacity(), inFeatures, outFeatures);
         NativeTensor.release(w);
         w = out;
         packed = layout;
+        ownsPacked = arena == null;
         return true;
     }
 
@@ -140,8 +156,8 @@ public final class Linear {
         lora = null;
     }
 
-    /** Frees a packed weight (the only copy this class owns). */
+    /** Frees a packed weight that is not in an arena (the only copy this class owns). */
     void closePacked() {
-        if (packed != null) w.close();
+        if (packed != null && ownsPacked) w.close();
     }
 }

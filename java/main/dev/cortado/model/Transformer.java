@@ -2,6 +2,7 @@ package dev.cortado.model;
 
 import dev.cortado.CortadoException;
 import dev.cortado.kernels.Kernels;
+import dev.cortado.kernels.WeightArena;
 import dev.cortado.tensor.Tensor;
 import dev.cortado.tensor.TensorType;
 import org.bytedeco.javacpp.BytePointer;
@@ -31,6 +32,7 @@ public final class Transformer implements AutoCloseable {
     private final long embeddingRowBytes;
     private final FloatPointer outputNorm;
     private final Linear output;
+    private WeightArena weights;  // the repacked weights (on huge pages), or null
     private final FloatPointer ropeFreqs;  // nullable
     private final Layer[] layers;
 
@@ -120,7 +122,10 @@ public final class Transformer implements AutoCloseable {
                     linear(file, l, "ffn_gate"), linear(file, l, "ffn_up"), linear(file, l, "ffn_down"));
         }
         if (repack) {
-            for (Linear lin : linears()) lin.pack();
+            long bytes = 0;
+            for (Linear lin : linears()) bytes += WeightArena.slot(lin.packedBytes());
+            weights = WEIGHT_ARENA ? WeightArena.tryAllocate(bytes) : null;  // on huge pages; null: each copy on its own
+            for (Linear lin : linears()) lin.pack(weights);
         }
 
         cache = new KvCache(kvType, c.nLayers(), ctx, c.nKvHeads(), c.headDim());
@@ -163,6 +168,12 @@ public final class Transformer implements AutoCloseable {
      * on unless the system property {@code cortado.repack} is {@code false} (to compare the two paths).
      */
     static final boolean REPACK = !"false".equals(System.getProperty("cortado.repack"));
+
+    /**
+     * Whether repacked weights share one {@link WeightArena} on huge pages; on unless the system property
+     * {@code cortado.weightArena} is {@code false} (to compare the two).
+     */
+    static final boolean WEIGHT_ARENA = !"false".equals(System.getProperty("cortado.weightArena"));
 
     /**
      * Whether a decoded token runs as one native call when it can ({@link DecodeStep}); on unless the system
@@ -439,6 +450,7 @@ public final class Transformer implements AutoCloseable {
         lora.close();
         cache.close();
         for (Linear l : linears()) l.closePacked();
+        if (weights != null) weights.close();
         for (FloatPointer p : new FloatPointer[]{x, xb, xb2, q, att, hb, hb2, logitsBuf}) p.close();
         if (kNew != null) {
             kNew.close();
