@@ -8,7 +8,8 @@
 #   - Cortado: dev.cortado.bench.GenerateBench (Transformer on token ids, after a warm-up)
 #   - llama.cpp: generate-llamacpp.mjs (node-llama-cpp 3.22.1 prebuilt CPU binary, installed into
 #     tools/bench/node_modules with downloads and builds disabled) on the same ids
-#   - read bandwidth: readbw.c (sum of a 1 GiB buffer), bound = bandwidth / model bytes per token.
+#   - read bandwidth: readbw.c (sum of a 1 GiB buffer on 2 MiB pages, as the engine keeps its weights),
+#     bound = bandwidth / model bytes per token.
 #     GenerateBench runs readbw right before each repetition's tg steps and right before its tg0 steps;
 #     the bw column is the median of those runs, and each "/ bound" column the median over the
 #     repetitions of that repetition's speed over the bound of the bandwidth measured just before it

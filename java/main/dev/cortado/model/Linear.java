@@ -97,6 +97,28 @@ public final class Linear {
         return true;
     }
 
+    /** The bytes this weight takes in a {@link WeightArena}: its packed copy's, or else its stored bytes'. */
+    long arenaBytes() {
+        long p = packedBytes();
+        return p > 0 ? p : packed != null ? 0 : w.capacity();
+    }
+
+    /**
+     * Repacks the weight into {@code arena} ({@link #pack}), or, when it does not pack (f32, f16, bf16,
+     * Q4_1, Q5_1, Q5_K, odd shapes), copies its stored bytes there unchanged and hands the original's
+     * pages back: every weight a token streams is then on the arena's huge pages. Returns whether it moved.
+     */
+    boolean moveInto(WeightArena arena) {
+        if (pack(arena)) return true;
+        if (packed != null || arena == null) return false;
+        long bytes = w.capacity();
+        BytePointer out = arena.slice(bytes);
+        Pointer.memcpy(out, w, bytes);
+        NativeTensor.release(w);
+        w = out;
+        return true;
+    }
+
     boolean isPacked() {
         return packed != null;
     }

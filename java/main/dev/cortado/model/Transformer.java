@@ -32,7 +32,7 @@ public final class Transformer implements AutoCloseable {
     private final long embeddingRowBytes;
     private final FloatPointer outputNorm;
     private final Linear output;
-    private WeightArena weights;  // the repacked weights (on huge pages), or null
+    private WeightArena weights;  // every weight product's bytes (on huge pages), or null
     private final FloatPointer ropeFreqs;  // nullable
     private final Layer[] layers;
 
@@ -123,9 +123,12 @@ public final class Transformer implements AutoCloseable {
         }
         if (repack) {
             long bytes = 0;
-            for (Linear lin : linears()) bytes += WeightArena.slot(lin.packedBytes());
-            weights = WEIGHT_ARENA ? WeightArena.tryAllocate(bytes) : null;  // on huge pages; null: each copy on its own
-            for (Linear lin : linears()) lin.pack(weights);
+            for (Linear lin : linears()) bytes += WeightArena.slot(lin.arenaBytes());
+            weights = WEIGHT_ARENA ? WeightArena.tryAllocate(bytes) : null;  // on huge pages; null: each packed copy on its own
+            for (Linear lin : linears()) {
+                if (weights != null) lin.moveInto(weights);
+                else lin.pack(null);
+            }
         }
 
         cache = new KvCache(kvType, c.nLayers(), ctx, c.nKvHeads(), c.headDim());
@@ -170,8 +173,9 @@ public final class Transformer implements AutoCloseable {
     static final boolean REPACK = !"false".equals(System.getProperty("cortado.repack"));
 
     /**
-     * Whether repacked weights share one {@link WeightArena} on huge pages; on unless the system property
-     * {@code cortado.weightArena} is {@code false} (to compare the two).
+     * Whether the weight products' bytes (repacked, or copied as stored when they do not pack) share one
+     * {@link WeightArena} on huge pages when weights are repacked; on unless the system property
+     * {@code cortado.weightArena} is {@code false} (to compare: then only packed weights are copied, each on its own).
      */
     static final boolean WEIGHT_ARENA = !"false".equals(System.getProperty("cortado.weightArena"));
 
@@ -196,6 +200,11 @@ public final class Transformer implements AutoCloseable {
     /** Runs the one-call step even where it would be slow (stored weights on the portable kernels): for tests. */
     void forceDecodeStep(boolean on) {
         forceDecodeStep = on;
+    }
+
+    /** Bytes of weights held in the weight arena (0 when there is none). */
+    long arenaBytes() {
+        return weights == null ? 0 : weights.used();
     }
 
     /** How many weight products run on repacked weights. */

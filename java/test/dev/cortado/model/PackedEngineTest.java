@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,29 @@ class PackedEngineTest {
             check(type, isa.equals("generic") ? 1e-3 : 5e-2);
         } finally {
             dev.cortado.kernels.Kernels.setIsa(before);
+        }
+    }
+
+    /**
+     * Weights that do not pack are copied unchanged into the weight arena (huge pages) when the engine
+     * repacks: the same bytes, so the same logits, bit for bit, as the engine reading the mapped file.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q4_1", "Q5_1", "Q5_K"})
+    void unpackedWeightsMoveUnchanged(TensorType type) {
+        ModelFile m = model(type);
+        int V = m.config().vocabSize();
+        int[] prompt = new int[9];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = (i * 5 + 1) % V;
+        try (Transformer moved = new Transformer(m, 32, 8, KvCacheType.F16, true);
+             Transformer plain = new Transformer(m, 32, 8, KvCacheType.F16, false)) {
+            assertEquals(0, moved.packedWeights());
+            if (Transformer.WEIGHT_ARENA) assertTrue(moved.arenaBytes() > 0, "the weights moved into the arena");
+            assertEquals(0, plain.arenaBytes());
+            assertArrayEquals(plain.forward(prompt, 0), moved.forward(prompt, 0), type + " prefill");
+            for (int pos = prompt.length; pos < prompt.length + 4; pos++) {
+                assertArrayEquals(plain.forward(new int[]{pos}, pos), moved.forward(new int[]{pos}, pos), type + " at " + pos);
+            }
         }
     }
 
