@@ -121,15 +121,7 @@ public final class Transformer implements AutoCloseable {
                     NativeTensor.floats(file.require(TensorNames.layer(l, "ffn_norm"))),
                     linear(file, l, "ffn_gate"), linear(file, l, "ffn_up"), linear(file, l, "ffn_down"));
         }
-        if (repack) {
-            long bytes = 0;
-            for (Linear lin : linears()) bytes += WeightArena.slot(lin.arenaBytes());
-            weights = WEIGHT_ARENA ? WeightArena.tryAllocate(bytes) : null;  // on huge pages; null: each packed copy on its own
-            for (Linear lin : linears()) {
-                if (weights != null) lin.moveInto(weights);
-                else lin.pack(null);
-            }
-        }
+        if (repack) placeWeights();
 
         cache = new KvCache(kvType, c.nLayers(), ctx, c.nKvHeads(), c.headDim());
         int B = this.batch;
@@ -164,6 +156,37 @@ public final class Transformer implements AutoCloseable {
                     new FloatPointer[]{w.attnNorm(), w.ffnNorm(), w.bq(), w.bk(), w.bv()}, cache.keys16(l), cache.values16(l)));
         }
         decodeStep = f32 ? null : DecodeStep.plan(c, ctx, freqScale, ropeFreqs, halves, plan);
+    }
+
+    /**
+     * Repacks what packs and puts every weight product's bytes in one {@link WeightArena} on huge pages.
+     * Weights that do not pack are copied only while all of it fits in three quarters of the machine's
+     * memory: a bigger model keeps them as views of the mapped file, which the OS can page in and out
+     * (a copy of a model larger than memory could not be made at all). Without an arena (none could be
+     * mapped, or {@code -Dcortado.weightArena=false}) each packed copy is allocated on its own.
+     */
+    private void placeWeights() {
+        long packedBytes = 0, allBytes = 0;
+        for (Linear lin : linears()) {
+            packedBytes += WeightArena.slot(lin.packedBytes());
+            allBytes += WeightArena.slot(lin.arenaBytes());
+        }
+        boolean moveAll = allBytes <= physicalMemory() / 4 * 3;
+        weights = WEIGHT_ARENA ? WeightArena.tryAllocate(moveAll ? allBytes : packedBytes) : null;
+        for (Linear lin : linears()) {
+            if (weights != null && moveAll) lin.moveInto(weights);
+            else lin.pack(weights);
+        }
+    }
+
+    /** This machine's physical memory in bytes (Long.MAX_VALUE when the JVM cannot tell). */
+    private static long physicalMemory() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            long total = sun.getTotalMemorySize();
+            if (total > 0) return total;
+        }
+        return Long.MAX_VALUE;
     }
 
     /**
