@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.Pointer;
  *
  * <p>Why: decoding streams every weight once per token. On 4 KB pages that is a TLB miss every 4 KB,
  * and under a hypervisor each miss walks two page tables; on this project's VM a plain read of 1 GiB
- * runs at 25-29 GB/s on 4 KB pages and 30-31 GB/s on 2 MiB pages, and a SmolLM2 token decodes 12-18%
+ * runs at 25-29 GB/s on 4 KB pages and 30-31 GB/s on 2 MiB pages, and a SmolLM2 token decodes 10-20%
  * faster from repacked weights in this arena than from the same bytes in per-tensor allocations (see
  * BENCHMARKS.md). Physical pages are taken as the slices are first written, as with any allocation.
  */
