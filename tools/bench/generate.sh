@@ -14,6 +14,8 @@
 #     the bw column is the median of those runs, and each "/ bound" column the median over the
 #     repetitions of that repetition's speed over the bound of the bandwidth measured just before it
 #     (the host's bandwidth drifts by a third within minutes)
+#   - steal %: the share of the host's CPU time the hypervisor gave to other guests during Cortado's timed
+#     repetitions (/proc/stat); the paired bound does not see cores taken away
 #   - tg: generation right after the P-token prompt (the cache holds P..P+G positions); tg0: G tokens
 #     from an empty context, as llama-bench's tg128; bound+KV adds the f16 KV cache a tg step reads
 # Usage: tools/bench/generate.sh [models...]   models like smollm2-135m:q4_0 llama3.2-1b:q4_0
@@ -44,8 +46,8 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" GOMP_SPINCOUNT="${GOMP_SPIN
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 printf '%s, %s threads, prompt %s tokens, generate %s tokens, best of %s, %s\n' "$(date -u +%F)" "$threads" "$P" "$G" "$reps" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-printf '| model | file MB | bw GB/s | bound tok/s | Cortado pp | llama.cpp pp | pp ratio | Cortado tg | llama.cpp tg | tg ratio | tg / bound | tg / bound+KV | Cortado tg0 | llama.cpp tg0 | tg0 ratio | tg0 / bound | Cortado RSS MB | llama.cpp RSS MB |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| model | file MB | bw GB/s | bound tok/s | Cortado pp | llama.cpp pp | pp ratio | Cortado tg | llama.cpp tg | tg ratio | tg / bound | tg / bound+KV | Cortado tg0 | llama.cpp tg0 | tg0 ratio | tg0 / bound | Cortado RSS MB | llama.cpp RSS MB | steal % |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 for m in "${models[@]}"; do
   shape=${m%%:*} type=${m##*:}
   f=$dir/$shape-$type.gguf
@@ -57,9 +59,9 @@ for m in "${models[@]}"; do
   awk -v m="$m" -v mb="$mb" -v bytes="$bytes" -v bw="$(field bw "$c")" -v tgb="$(field tg_bound "$c")" \
       -v tgkvb="$(field tgkv_bound "$c")" -v tg0b="$(field tg0_bound "$c")" \
       -v cpp="$(field pp "$c")" -v ctg="$(field tg "$c")" -v ctg0="$(field tg0 "$c")" -v crss="$(field rss_mb "$c")" \
-      -v lpp="$(field pp "$l")" -v ltg="$(field tg "$l")" -v ltg0="$(field tg0 "$l")" -v lrss="$(field rss_mb "$l")" 'BEGIN {
+      -v lpp="$(field pp "$l")" -v ltg="$(field tg "$l")" -v ltg0="$(field tg0 "$l")" -v lrss="$(field rss_mb "$l")" -v steal="$(field steal "$c")" 'BEGIN {
     bound = bw * 1e9 / bytes  # weights only, as issue #3 defines it (the ratios come paired from GenerateBench)
-    printf "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.0f%% | %.0f%% | %.1f | %.1f | %.2f | %.0f%% | %d | %d |\n",
+    printf "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.0f%% | %.0f%% | %.1f | %.1f | %.2f | %.0f%% | %d | %d | %s |\n",
       m, mb, bw, bound, cpp, lpp, cpp / lpp, ctg, ltg, ctg / ltg, 100 * tgb, 100 * tgkvb,
-      ctg0, ltg0, ctg0 / ltg0, 100 * tg0b, crss, lrss }'
+      ctg0, ltg0, ctg0 / ltg0, 100 * tg0b, crss, lrss, steal == "" ? "?" : steal }'
 done

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 typedef void (*fwd_fn)(const void *, const float *, float *, int64_t, int64_t, int64_t, int);
@@ -57,7 +58,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     long wb = C / unit * block * OC, pb = C / unit * packed_unit * OC / 8;
-    uint8_t *w = malloc(wb), *wp = malloc(pb);
+    // the packed weights on 2 MiB pages, as the engine keeps them (kernels.WeightArena)
+    uint8_t *w = malloc(wb), *wp = NULL;
+    if (posix_memalign((void **)&wp, 1 << 21, (pb + (1 << 21) - 1) & ~((1L << 21) - 1)) != 0) return 1;
+    madvise(wp, (pb + (1 << 21) - 1) & ~((1L << 21) - 1), MADV_HUGEPAGE);
     float *x = malloc(sizeof(float) * T * C), *y = malloc(sizeof(float) * T * OC);
     srand(1);
     for (long i = 0; i < wb; i++) w[i] = (uint8_t)rand();

@@ -18,7 +18,8 @@ import java.util.Arrays;
  * Also {@code G} steps from an empty context (BOS, then greedy), as llama-bench's tg128 runs them:
  * {@code tg0}, 1 / the median step.
  * Prints one line: {@code cortado pp=<tok/s> tg=<tok/s> tgmean=<tok/s, whole runs> tg0=<tok/s> rss_mb=<peak RSS>
- * ppcpu_ms=<process CPU ms per prompt token> tgcpu_ms=<per generated token> kvpos=<KV cache bytes per position>}
+ * ppcpu_ms=<process CPU ms per prompt token> tgcpu_ms=<per generated token> kvpos=<KV cache bytes per position>
+ * steal=<% of the host's CPU time stolen by the hypervisor over the timed repetitions>}
  * (CPU time is what to compare between two builds on a busy machine; it does not count time spent
  * waiting for a core; kvpos is what one generated token reads per position it attends to).
  *
@@ -55,6 +56,7 @@ public final class GenerateBench {
             long bytes = Files.size(model), kvBytes = kvPos * (P + G / 2);  // what a step after the prompt reads, on average
             long[] steps = new long[reps * G], steps0 = new long[reps * G];
             double[] bw = new double[2 * reps], tgBound = new double[reps], tgKvBound = new double[reps], tg0Bound = new double[reps];
+            long[] cpu0 = hostCpuTicks();
             for (int r = 0; r < reps; r++) {
                 long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                 float[] logits = t.forward(prompt, 0);
@@ -87,8 +89,9 @@ public final class GenerateBench {
                 tgKvBound[r] = tg * (bytes + kvBytes) / (bw[2 * r] * 1e9);
                 tg0Bound[r] = tg0 * bytes / (bw[2 * r + 1] * 1e9);
             }
-            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f tg0=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f kvpos=%d", bestPp,
-                    1e9 / median(steps), bestTg, 1e9 / median(steps0), peakRssMb(), ppCpu, tgCpu, kvPos);
+            long[] cpu1 = hostCpuTicks();
+            System.out.printf("cortado pp=%.2f tg=%.2f tgmean=%.2f tg0=%.2f rss_mb=%d ppcpu_ms=%.2f tgcpu_ms=%.2f kvpos=%d steal=%.1f", bestPp,
+                    1e9 / median(steps), bestTg, 1e9 / median(steps0), peakRssMb(), ppCpu, tgCpu, kvPos, stealPercent(cpu0, cpu1));
             if (readbw != null) {
                 System.out.printf(" bw=%.2f tg_bound=%.3f tgkv_bound=%.3f tg0_bound=%.3f", median(bw), median(tgBound), median(tgKvBound),
                         median(tg0Bound));
@@ -136,6 +139,32 @@ public final class GenerateBench {
         int best = 0;
         for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
         return best;
+    }
+
+    /** The host's CPU time so far from /proc/stat's "cpu" line: {all ticks, steal ticks}; null where there is none. */
+    static long[] hostCpuTicks() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (!line.startsWith("cpu ")) continue;
+                String[] f = line.trim().split("\\s+");
+                long all = 0;
+                for (int i = 1; i < f.length && i <= 8; i++) all += Long.parseLong(f[i]);  // user .. steal (guest is inside user)
+                return new long[]{all, f.length > 8 ? Long.parseLong(f[8]) : 0};
+            }
+        } catch (Exception e) {
+            // no /proc/stat: not Linux
+        }
+        return null;
+    }
+
+    /**
+     * The share of the machine's CPU time the hypervisor gave to other guests between two
+     * {@link #hostCpuTicks} readings, in percent (-1 when unknown): a run with a high figure was measured
+     * with cores taken away, which the paired bandwidth does not see.
+     */
+    static double stealPercent(long[] a, long[] b) {
+        if (a == null || b == null || b[0] <= a[0]) return -1;
+        return 100.0 * (b[1] - a[1]) / (b[0] - a[0]);
     }
 
     static long peakRssMb() throws Exception {
