@@ -46,8 +46,8 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}" GOMP_SPINCOUNT="${GOMP_SPIN
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 printf '%s, %s threads, prompt %s tokens, generate %s tokens, best of %s, %s\n' "$(date -u +%F)" "$threads" "$P" "$G" "$reps" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-printf '| model | file MB | bw GB/s | bound tok/s | Cortado pp | llama.cpp pp | pp ratio | Cortado tg | llama.cpp tg | tg ratio | tg / bound | tg / bound+KV | Cortado tg0 | llama.cpp tg0 | tg0 ratio | tg0 / bound | Cortado RSS MB | llama.cpp RSS MB | steal % |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '%s\n' '| model | file MB | bw GB/s | bound tok/s | Cortado pp | llama.cpp pp | pp ratio | Cortado tg | llama.cpp tg | tg ratio | tg / bound | tg / bound+KV | Cortado tg0 | llama.cpp tg0 | tg0 ratio | tg0 / bound | Cortado RSS MB | llama.cpp RSS MB | steal % |'
+echo '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
 for m in "${models[@]}"; do
   shape=${m%%:*} type=${m##*:}
   f=$dir/$shape-$type.gguf
