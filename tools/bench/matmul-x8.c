@@ -59,9 +59,10 @@ int main(int argc, char **argv) {
     }
     long wb = C / unit * block * OC, pb = C / unit * packed_unit * OC / 8;
     // the packed weights on 2 MiB pages, as the engine keeps them (kernels.WeightArena)
+    const long huge = 1L << 21, pbh = (pb + huge - 1) & ~(huge - 1);
     uint8_t *w = malloc(wb), *wp = NULL;
-    if (posix_memalign((void **)&wp, 1 << 21, (pb + (1 << 21) - 1) & ~((1L << 21) - 1)) != 0) return 1;
-    madvise(wp, (pb + (1 << 21) - 1) & ~((1L << 21) - 1), MADV_HUGEPAGE);
+    if (posix_memalign((void **)&wp, huge, pbh) != 0) return 1;
+    madvise(wp, pbh, MADV_HUGEPAGE);
     float *x = malloc(sizeof(float) * T * C), *y = malloc(sizeof(float) * T * OC);
     srand(1);
     for (long i = 0; i < wb; i++) w[i] = (uint8_t)rand();
